@@ -1,0 +1,3 @@
+"""citywatch: open, self-hosted, accountable video analytics for camera networks."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,73 @@
+"""Cameras: where each one reads from, how often it is analysed, where it stands on the site."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import Field, field_validator, model_validator
+
+from citywatch.config.base import Section
+
+CAMERA_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+class Point(Section):
+    x: float
+    y: float
+
+
+class Neighbour(Section):
+    """A camera a person can walk to from this one, and how long that walk plausibly takes."""
+
+    camera: str
+    transit_s: tuple[float, float] = Field(description="shortest and longest plausible transit")
+
+    @field_validator("transit_s")
+    @classmethod
+    def _ordered(cls, value: tuple[float, float]) -> tuple[float, float]:
+        low, high = value
+        if low < 0 or high < low:
+            raise ValueError("must be [shortest, longest] with 0 <= shortest <= longest")
+        return value
+
+
+class Zone(Section):
+    """A polygon in image pixels; rules (a later stage) refer to it by name."""
+
+    name: str = Field(min_length=1, max_length=64)
+    polygon: list[tuple[float, float]] = Field(min_length=3)
+
+
+class CameraConfig(Section):
+    id: str
+    name: str | None = None
+    source: str = Field(min_length=1, description="file, folder, rtsp://, http(s)://, webcam:N")
+    fps: float = Field(default=5.0, gt=0, le=120, description="frames analysed per second")
+    enabled: bool = True
+    position: Point | None = None
+    neighbours: list[Neighbour] = []
+    zones: list[Zone] = []
+    queue_size: int = Field(default=8, ge=1, le=1024)
+    loop: bool = Field(default=False, description="replay a file source forever (demos, soak)")
+    realtime: bool = Field(
+        default=False, description="pace a file source at its own frame rate like a live camera"
+    )
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not CAMERA_ID.match(value):
+            raise ValueError("must be lower-case letters, digits, '-' or '_' (1-64 characters)")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_zones(self) -> CameraConfig:
+        names = [z.name for z in self.zones]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"zone names repeat: {', '.join(duplicates)}")
+        return self
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id

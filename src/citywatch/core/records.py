@@ -1,0 +1,71 @@
+"""What the pipeline hands to storage: finished tracks, sightings and rule events.
+
+Times are Unix seconds (`Frame.wall_time`); boxes are pixel `(x, y, w, h)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from citywatch.core.classes import ObjectClass
+
+Box = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class TrackPoint:
+    time: float
+    x: float  # foot point, pixels
+    y: float
+
+
+@dataclass(frozen=True)
+class TrackRecord:
+    """One tracked object on one camera, from birth to death (or to the stop of the run).
+
+    `run_id` tells runs of the same camera apart, since tracker ids restart with each run.
+    """
+
+    camera_id: str
+    run_id: str
+    local_id: int
+    class_id: ObjectClass
+    started_at: float
+    ended_at: float
+    frames: int
+    path: tuple[TrackPoint, ...] = ()
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """Where and when something was seen, with its best picture.
+
+    `kind` is "object" for the tracked body or vehicle; later stages add "face" and "plate".
+    `thumbnail` is a BGR crop the store writes to its media folder (the record keeps the path).
+    """
+
+    camera_id: str
+    kind: str
+    first_seen: float
+    last_seen: float
+    best_time: float
+    best_box: Box
+    best_score: float
+    thumbnail: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Event:
+    """A rule firing: the rule's name, its type and the values that made it fire."""
+
+    camera_id: str
+    time: float
+    type: str
+    rule: str
+    values: dict[str, Any] = field(default_factory=dict)
+    run_id: str | None = None
+    track_local_id: int | None = None
+    thumbnail: np.ndarray | None = field(default=None, repr=False, compare=False)
