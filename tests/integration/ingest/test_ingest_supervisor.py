@@ -1,0 +1,158 @@
+"""CameraSupervisor on real sources: files end, slow consumers lose old frames, broken input
+fails, unreachable cameras back off, and a live stream that drops comes back by itself."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from ingest_servers import LiveTsServer
+
+from citywatch.core.errors import SourceError, SourceUsageError
+from citywatch.core.frame import Frame
+from citywatch.ingest import Backoff, CameraSupervisor, QueueClosed, SupervisorState
+
+
+def test_file_is_read_to_the_end_and_the_queue_closed(data_dir: Path) -> None:
+    path = data_dir / "tracking/tud_campus/TUD-Campus.mp4"
+    supervisor = CameraSupervisor("tud", str(path), queue_size=100).start()
+    assert supervisor.join(timeout=20)
+    frames = list(supervisor.queue)
+    stats = supervisor.stats
+    assert len(frames) == 71
+    assert [f.index for f in frames] == list(range(71))
+    assert stats.state is SupervisorState.FINISHED
+    assert (stats.frames_read, stats.frames_dropped, stats.errors) == (71, 0, 0)
+    assert stats.last_frame_wall_time == frames[-1].wall_time
+
+
+def test_slow_consumer_loses_old_frames_and_sees_recent_ones(data_dir: Path) -> None:
+    path = data_dir / "tracking/tud_campus/TUD-Campus.mp4"  # 71 frames at 25 fps: 2.8 s
+    queue_size = 3
+    supervisor = CameraSupervisor("tud", str(path), realtime=True, queue_size=queue_size)
+    lag: list[int] = []  # how many frames behind the camera each consumed frame was
+    seen: list[Frame] = []
+    supervisor.start()
+    while True:
+        try:
+            frame = supervisor.queue.get(timeout=10)
+        except QueueClosed:
+            break
+        lag.append(supervisor.stats.frames_read - 1 - frame.index)
+        seen.append(frame)
+        time.sleep(0.2)  # analysis five times slower than the camera
+    stats = supervisor.stats
+    assert stats.state is SupervisorState.FINISHED
+    assert stats.frames_dropped > 30
+    assert len(seen) + stats.frames_dropped == 71, "every frame was either analysed or dropped"
+    assert max(lag) <= queue_size + 1, "never more than a queue's worth behind"
+    assert seen[-1].index == 70, "the newest frame is not the one that got dropped"
+
+
+def test_corrupt_file_fails_once_without_retry(data_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "corrupted.mp4"
+    path.write_bytes((data_dir / "faces/compreface_samples/imgtools/corrupted.png").read_bytes())
+    supervisor = CameraSupervisor("bad", str(path)).start()
+    assert supervisor.join(timeout=10)
+    stats = supervisor.stats
+    assert stats.state is SupervisorState.FAILED
+    assert stats.errors == 1 and stats.reconnects == 0
+    assert isinstance(supervisor.error, SourceError)
+    assert stats.last_error is not None and str(path) in stats.last_error
+    assert supervisor.queue.closed
+
+
+def test_missing_file_fails_with_a_usage_error(tmp_path: Path) -> None:
+    supervisor = CameraSupervisor("gone", str(tmp_path / "gone.mp4")).start()
+    assert supervisor.join(timeout=5)
+    assert supervisor.state is SupervisorState.FAILED
+    assert isinstance(supervisor.error, SourceUsageError)
+
+
+def test_unreachable_camera_backs_off_and_stops_promptly(closed_port: int) -> None:
+    url = f"rtsp://127.0.0.1:{closed_port}/stream"
+    backoff = Backoff(initial=0.05, maximum=0.2, jitter=0.0)
+    supervisor = CameraSupervisor("down", url, backoff=backoff).start()
+    deadline = time.monotonic() + 5
+    while supervisor.stats.errors < 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    stats = supervisor.stats
+    assert stats.errors >= 3, "kept retrying"
+    assert stats.state in (SupervisorState.BACKOFF, SupervisorState.CONNECTING)
+    assert stats.last_error == f"{url}: cannot open: connection refused"
+    start = time.monotonic()
+    assert supervisor.stop(timeout=3)
+    assert time.monotonic() - start < 1.0
+    assert supervisor.state is SupervisorState.STOPPED
+
+
+def test_stop_while_streaming_a_looping_file_is_prompt(data_dir: Path) -> None:
+    path = data_dir / "tracking/pets09_s2l1/vtest.mp4"
+    supervisor = CameraSupervisor("loop", str(path), loop=True, realtime=True, fps=5)
+    supervisor.start()
+    first = supervisor.queue.get(timeout=5)
+    assert first.index == 0
+    start = time.monotonic()
+    assert supervisor.stop(timeout=3)
+    assert time.monotonic() - start < 0.5
+    assert supervisor.state is SupervisorState.STOPPED
+
+
+@pytest.mark.slow
+def test_live_stream_drops_and_comes_back(live_ts_server: LiveTsServer) -> None:
+    """The server streams, drops every connection and refuses new ones for 2 s, then returns.
+
+    The supervisor must notice, back off, reconnect by itself, and frames must keep coming
+    with one increasing index and timestamp.
+    """
+    backoff = Backoff(initial=0.2, maximum=1.0, jitter=0.1)
+    supervisor = CameraSupervisor("gate", live_ts_server.url, backoff=backoff, queue_size=64)
+    received: list[tuple[float, Frame]] = []
+
+    def consume() -> None:
+        for frame in supervisor.queue:
+            received.append((time.monotonic(), frame))
+
+    consumer = threading.Thread(target=consume, daemon=True)
+    supervisor.start()
+    consumer.start()
+    try:
+        deadline = time.monotonic() + 10
+        while len(received) < 15 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(received) >= 15, f"no stream before the outage: {supervisor.stats}"
+
+        live_ts_server.drop()
+        outage_start = time.monotonic()
+        time.sleep(2.0)
+        during = supervisor.stats
+        assert during.state in (SupervisorState.BACKOFF, SupervisorState.CONNECTING)
+        assert during.errors >= 2, "the drop and at least one refused reconnect"
+        assert "connection refused" in (during.last_error or "")
+        live_ts_server.resume()
+
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            after = [f for t, f in received if t > outage_start + 2.0]
+            if len(after) >= 15:
+                break
+            time.sleep(0.05)
+        assert len(after) >= 15, f"no frames after the outage: {supervisor.stats}"
+        stats = supervisor.stats
+        assert stats.reconnects >= 1
+        assert stats.state is SupervisorState.STREAMING
+        assert live_ts_server.connections >= 2
+
+        frames = [f for _, f in received]
+        assert all(b.index > a.index for a, b in zip(frames, frames[1:], strict=False))
+        assert all(b.ts > a.ts for a, b in zip(frames, frames[1:], strict=False))
+    finally:
+        start = time.monotonic()
+        stopped = supervisor.stop(timeout=5)
+        stop_seconds = time.monotonic() - start
+    consumer.join(timeout=2)
+    assert stopped and stop_seconds < 1.0, f"stop took {stop_seconds:.2f} s"
+    assert not consumer.is_alive(), "closing the queue ended the consumer"
+    assert supervisor.state is SupervisorState.STOPPED
