@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 
 from citywatch.config.base import Section
 
-DetectorBackend = Literal["auto", "openvino", "onnx-yolo", "mediapipe", "hog"]
+DetectorBackend = Literal["auto", "openvino", "onnx-yolo", "mediapipe"]
 
 
 class DetectorConfig(Section):
@@ -29,6 +29,9 @@ class DetectorConfig(Section):
         description="model class index -> person / vehicle / bicycle (COCO order by default)",
     )
     onnx_input_size: int = Field(default=640, ge=32, le=4096)
+    onnx_layout: Literal["auto", "yolov5", "yolov8"] = Field(
+        default="auto", description="output layout; auto guesses from the output's shape"
+    )
     nms_iou: float = Field(default=0.5, gt=0, le=1)
 
     @model_validator(mode="after")
@@ -41,12 +44,16 @@ class DetectorConfig(Section):
 class TrackerConfig(Section):
     """ByteTrack-style association thresholds (see citywatch.track.bytetrack)."""
 
-    high_threshold: float = Field(default=0.5, ge=0, le=1)
+    high_threshold: float = Field(default=0.4, ge=0, le=1)
     low_threshold: float = Field(default=0.1, ge=0, le=1)
-    new_track_threshold: float = Field(default=0.6, ge=0, le=1)
-    match_iou: float = Field(default=0.2, gt=0, le=1, description="minimum IoU, first stage")
+    new_track_threshold: float = Field(default=0.7, ge=0, le=1)
+    match_iou: float = Field(default=0.1, gt=0, le=1, description="minimum IoU, first stage")
     low_match_iou: float = Field(default=0.5, gt=0, le=1, description="minimum IoU, second stage")
     max_lost_s: float = Field(default=3.0, gt=0, description="seconds a lost track may return")
+    lost_buffer_per_s: float = Field(
+        default=1.0, ge=0, description="box growth per second lost, when matching lost tracks"
+    )
+    lost_buffer_max: float = Field(default=1.0, ge=0, description="cap on that growth")
     min_hits: int = Field(default=2, ge=1, description="matched frames before a track is shown")
 
     @model_validator(mode="after")

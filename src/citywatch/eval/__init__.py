@@ -1,0 +1,1 @@
+"""Evaluation against ground truth (tracking: MOTChallenge files, TrackEval metrics)."""

@@ -1,0 +1,52 @@
+"""Detectors on real frames: the OMZ model from ../shared/models and the packaged fallback."""
+
+import logging
+
+import av
+import numpy as np
+import pytest
+from skimage import data as skdata
+
+from citywatch.config.pipeline import DetectorConfig
+from citywatch.core.boxes import box_iou, xywh_to_xyxy
+from citywatch.core.classes import ObjectClass
+from citywatch.detect import create_detector
+from citywatch.eval.motfile import read_mot
+from citywatch.models import ModelRegistry
+
+
+def first_frame(path) -> np.ndarray:
+    with av.open(str(path)) as container:
+        return next(container.decode(video=0)).to_ndarray(format="bgr24")
+
+
+def test_openvino_detector_finds_the_people_of_pets_frame_one(data_dir, model_dir):
+    detector = create_detector(DetectorConfig(backend="openvino"), ModelRegistry(model_dir))
+    found = detector.detect(first_frame(data_dir / "tracking/pets09_s2l1/vtest.mp4"))
+    gt = read_mot(data_dir / "tracking/pets09_s2l1/gt/gt.txt", scale=0.625)
+    truth = gt.select((gt.frame == 1) & (gt.conf != 0))
+    confident = found[found.confidence >= 0.4]
+    assert (confident.class_id == ObjectClass.PERSON).all()
+    hits = (box_iou(xywh_to_xyxy(truth.xywh), confident.xyxy).max(axis=1) >= 0.5).sum()
+    assert hits >= len(truth) - 1, f"found {hits} of {len(truth)} people"
+    assert len(confident) <= len(truth) + 2
+
+
+def test_auto_falls_back_to_the_packaged_detector_and_says_so(tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="citywatch.detect")
+    detector = create_detector(DetectorConfig(), ModelRegistry(tmp_path))  # empty model dir
+    assert "mediapipe" in detector.name
+    assert any("falling back" in r.message for r in caplog.records)
+    astronaut = np.ascontiguousarray(skdata.astronaut()[:, :, ::-1])
+    found = detector.detect(astronaut)
+    assert len(found) >= 1 and (found.class_id == ObjectClass.PERSON).all()
+    x1, y1, x2, y2 = found.xyxy[0]
+    assert x1 < 256 < x2 and y1 < 150  # her body is in the middle, her face near the top
+
+
+def test_explicit_openvino_without_files_is_a_one_line_model_error(tmp_path):
+    from citywatch.core.errors import ModelError
+
+    with pytest.raises(ModelError) as error:
+        create_detector(DetectorConfig(backend="openvino"), ModelRegistry(tmp_path))
+    assert "person-detection-0201" in str(error.value) and "\n" not in str(error.value)
