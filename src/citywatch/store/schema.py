@@ -1,0 +1,138 @@
+"""The database tables as typed SQLAlchemy models.
+
+The migrations in `store/migrations/versions/` create these tables; a unit test checks that the
+models and the migrations agree, so a change here needs a new migration (see `migrations/env.py`).
+
+Times are Unix seconds as double precision, the same on SQLite and PostgreSQL and the same unit
+as the pipeline's records. `day` (UTC date of a row's first time) is stored separately and
+indexed so that retention can drop whole days (and, on PostgreSQL, later whole partitions).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Constraint names fixed by convention, so migrations can refer to them and SQLite batch
+# migrations (which recreate tables) keep the same names.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# BIGINT keys on PostgreSQL (a city's sightings outgrow 2^31 within years); INTEGER on SQLite,
+# because only "INTEGER PRIMARY KEY" is SQLite's auto-incrementing rowid.
+RowId = BigInteger().with_variant(Integer(), "sqlite")
+
+# Without AUTOINCREMENT SQLite hands out the id of a deleted last row again; ids are referenced
+# from outside the database (vector index, audit log), so they must never come back.
+# PostgreSQL sequences never go back anyway.
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
+
+CAMERA_ID_LENGTH = 64
+RUN_ID_LENGTH = 64
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {float: Double(), dict[str, Any]: JSON(), dt.date: Date()}
+
+
+class CameraRow(Base):
+    __tablename__ = "cameras"
+
+    id: Mapped[str] = mapped_column(String(CAMERA_ID_LENGTH), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # The source with any password masked: rows are read by the API and end up in exports.
+    source: Mapped[str] = mapped_column(Text)
+    fps: Mapped[float]
+    position_x: Mapped[float | None]
+    position_y: Mapped[float | None]
+    created_at: Mapped[float]
+    updated_at: Mapped[float]
+
+
+class TrackRow(Base):
+    __tablename__ = "tracks"
+    __table_args__ = (
+        # Tracker ids restart with each run; this triple names a track for good.
+        UniqueConstraint("camera_id", "run_id", "local_id"),
+        Index("ix_tracks_camera_started", "camera_id", "started_at"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    camera_id: Mapped[str] = mapped_column(ForeignKey("cameras.id"))
+    run_id: Mapped[str] = mapped_column(String(RUN_ID_LENGTH))
+    local_id: Mapped[int] = mapped_column(Integer)
+    class_id: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[float] = mapped_column(index=True)
+    ended_at: Mapped[float]
+    frames: Mapped[int] = mapped_column(Integer)
+    # [[t, x, y], ...]: read whole with its track, never queried inside, so JSON is enough.
+    path: Mapped[list[list[float]]] = mapped_column(JSON)
+
+
+class SightingRow(Base):
+    __tablename__ = "sightings"
+    __table_args__ = (
+        Index("ix_sightings_camera_first_seen", "camera_id", "first_seen"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    # SET NULL: a sighting kept as evidence (a case hold) may outlive its track's retention.
+    track_id: Mapped[int | None] = mapped_column(
+        RowId, ForeignKey("tracks.id", ondelete="SET NULL"), index=True
+    )
+    camera_id: Mapped[str] = mapped_column(ForeignKey("cameras.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    first_seen: Mapped[float] = mapped_column(index=True)
+    last_seen: Mapped[float]
+    best_time: Mapped[float]
+    box_x: Mapped[float]
+    box_y: Mapped[float]
+    box_w: Mapped[float]
+    box_h: Mapped[float]
+    best_score: Mapped[float]
+    thumbnail_path: Mapped[str | None] = mapped_column(String(512))
+    day: Mapped[dt.date] = mapped_column(index=True)
+
+
+class EventRow(Base):
+    __tablename__ = "events"
+    __table_args__ = (
+        Index("ix_events_camera_time", "camera_id", "time"),
+        Index("ix_events_type_time", "type", "time"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    camera_id: Mapped[str] = mapped_column(ForeignKey("cameras.id"))
+    time: Mapped[float] = mapped_column(index=True)
+    type: Mapped[str] = mapped_column(String(64))
+    rule: Mapped[str] = mapped_column(String(128))
+    # "values" is an SQL keyword; SQLAlchemy quotes it on every backend.
+    values: Mapped[dict[str, Any]]
+    run_id: Mapped[str | None] = mapped_column(String(RUN_ID_LENGTH))
+    track_local_id: Mapped[int | None] = mapped_column(Integer)
+    thumbnail_path: Mapped[str | None] = mapped_column(String(512))
+    day: Mapped[dt.date] = mapped_column(index=True)
