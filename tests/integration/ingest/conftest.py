@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ingest_servers import LiveTsServer, MjpegServer, encode_mpegts
+from stream_servers import LiveTsServer, MjpegServer, encode_mpegts
 
 
 @pytest.fixture(scope="session")

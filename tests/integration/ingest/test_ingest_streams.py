@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from ingest_servers import LiveTsServer, MjpegServer
+from stream_servers import LiveTsServer, MjpegServer
 
 from citywatch.core.errors import SourceError
 from citywatch.ingest import StreamSource, open_source

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from ingest_servers import LiveTsServer
+from stream_servers import LiveTsServer
 
 from citywatch.core.errors import SourceError, SourceUsageError
 from citywatch.core.frame import Frame
