@@ -31,7 +31,9 @@ def timed_run(command: list[str], env: dict[str, str] | None = None) -> float:
     )
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
-        sys.exit(f"bench: {' '.join(command)} failed ({done.returncode}): {done.stderr.strip()[-500:]}")
+        sys.exit(
+            f"bench: {' '.join(command)} failed ({done.returncode}): {done.stderr.strip()[-500:]}"
+        )
     return elapsed
 
 

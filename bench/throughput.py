@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 from _common import DATA, MODELS, emit, median, require_shared
-
 from citywatch.config import DetectorConfig, TrackerConfig, parse_config
 from citywatch.detect import create_detector
 from citywatch.ingest import open_source
@@ -39,7 +38,9 @@ def decode_fps(path: Path) -> float:
 def track_fps(path: Path, detector) -> float:
     with open_source(str(path)) as source:
         started = time.perf_counter()
-        run = track_frames(source.frames(), detector, TrackerConfig(), frame_rate=source.frame_rate or 30)
+        run = track_frames(
+            source.frames(), detector, TrackerConfig(), frame_rate=source.frame_rate or 30
+        )
     return run.frames / (time.perf_counter() - started)
 
 
@@ -64,7 +65,11 @@ def cameras_run(n: int, seconds: float, work: Path) -> dict:
         analysed = end.frames_analysed - start.frames_analysed
         dropped = end.frames_dropped - start.frames_dropped
         per_camera.append(
-            {"fps": analysed / seconds, "drop_ratio": dropped / max(analysed + dropped, 1), "ms": end.analysis_ms}
+            {
+                "fps": analysed / seconds,
+                "drop_ratio": dropped / max(analysed + dropped, 1),
+                "ms": end.analysis_ms,
+            }
         )
     worst_fps = min(c["fps"] for c in per_camera)
     worst_drop = max(c["drop_ratio"] for c in per_camera)

@@ -39,7 +39,8 @@ def main(video: str, xml: str, out: str) -> None:
             ):
                 if tid < 0:
                     continue
-                lines.append(f"{number},{tid},{x1:.2f},{y1:.2f},{x2 - x1:.2f},{y2 - y1:.2f},{conf:.4f},-1,-1,-1\n")
+                box = f"{x1:.2f},{y1:.2f},{x2 - x1:.2f},{y2 - y1:.2f}"
+                lines.append(f"{number},{tid},{box},{conf:.4f},-1,-1,-1\n")
     with open(out, "w") as handle:
         handle.writelines(lines)
 

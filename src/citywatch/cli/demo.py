@@ -22,14 +22,19 @@ DATA_DIR = typer.Option(Path("citywatch-data"), "--data-dir", help="database, me
 MODEL_DIR = typer.Option(None, "--model-dir", help="model directory (else CITYWATCH_MODEL_DIR)")
 
 
-def _run_pipeline(config: CitywatchConfig, data_dir: Path, model_dir: Path | None, duration: float | None) -> Store:
+def _run_pipeline(
+    config: CitywatchConfig, data_dir: Path, model_dir: Path | None, duration: float | None
+) -> Store:
     """Run every camera until files end, `duration` passes, or SIGINT/SIGTERM; then stop cleanly."""
     detector = create_detector(config.detector, registry_for(config, model_dir))
     store = open_store_from_config(config.storage, data_dir)
     try:
         runner = PipelineRunner(config, store, detector)
         stop = threading.Event()
-        previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+        previous = {
+            sig: signal.signal(sig, lambda *_: stop.set())
+            for sig in (signal.SIGINT, signal.SIGTERM)
+        }
         try:
             runner.start()
             waited = 0.0
@@ -53,16 +58,31 @@ def _run_pipeline(config: CitywatchConfig, data_dir: Path, model_dir: Path | Non
 
 def _print_summary(runner: PipelineRunner, store: Store) -> None:
     table = Table(title=f"run {runner.run_id}")
-    for column in ("camera", "ingest", "analysed", "dropped", "reconnects", "ms/frame", "tracks stored"):
+    for column in (
+        "camera",
+        "ingest",
+        "analysed",
+        "dropped",
+        "reconnects",
+        "ms/frame",
+        "tracks stored",
+    ):
         table.add_column(column)
     for s in runner.stats():
         table.add_row(
-            s.camera_id, s.ingest_state, str(s.frames_analysed), str(s.frames_dropped),
-            str(s.reconnects), f"{s.analysis_ms:.1f}", str(s.tracks_stored),
+            s.camera_id,
+            s.ingest_state,
+            str(s.frames_analysed),
+            str(s.frames_dropped),
+            str(s.reconnects),
+            f"{s.analysis_ms:.1f}",
+            str(s.tracks_stored),
         )
     stderr.print(table)
     counts = store.counts()
-    stderr.print(f"store: {counts.cameras} cameras, {counts.tracks} tracks, {counts.sightings} sightings")
+    stderr.print(
+        f"store: {counts.cameras} cameras, {counts.tracks} tracks, {counts.sightings} sightings"
+    )
 
 
 def run(
@@ -77,7 +97,9 @@ def run(
 
 
 def demo(
-    port: int = typer.Option(8080, "--port", help="web UI port (the UI comes with a later release)"),
+    port: int = typer.Option(
+        8080, "--port", help="web UI port (the UI comes with a later release)"
+    ),
     data_dir: Path = DATA_DIR,
     model_dir: Path | None = MODEL_DIR,
     loop: bool = typer.Option(False, "--loop", help="replay the scene until Ctrl-C"),
@@ -92,8 +114,9 @@ def demo(
     store = _run_pipeline(config, data_dir, model_dir, None)
     try:
         for sighting in store.sightings(limit=20):
+            seen = sighting.last_seen - sighting.first_seen
             stderr.print(
-                f"  {sighting.camera_id:9s} {sighting.kind:7s} seen {sighting.last_seen - sighting.first_seen:4.1f} s"
+                f"  {sighting.camera_id:9s} {sighting.kind:7s} seen {seen:4.1f} s"
                 f"  score {sighting.best_score:.2f}  thumbnail {sighting.thumbnail_path}"
             )
     finally:

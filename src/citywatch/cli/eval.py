@@ -33,7 +33,9 @@ def mot(
         raise typer.BadParameter("must be 'regions' or 'drop'", param_hint="--ignore")
     scores = evaluate_mot(read_mot(gt, scale=gt_scale), read_mot(res), ignore=ignore)  # type: ignore[arg-type]
     if as_json:
-        typer.echo(json.dumps({"gt": str(gt), "res": str(res), "ignore": ignore, **scores.as_dict()}))
+        typer.echo(
+            json.dumps({"gt": str(gt), "res": str(res), "ignore": ignore, **scores.as_dict()})
+        )
         return
     typer.echo(
         f"MOTA {scores.mota:.3f}  IDF1 {scores.idf1:.3f}  HOTA {scores.hota:.3f}  "

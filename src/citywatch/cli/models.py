@@ -95,8 +95,7 @@ def verify(
             )
         else:
             typer.echo(
-                f"{result.status:<9} {result.model} {result.precision or '-'} "
-                f"{result.path or '-'}"
+                f"{result.status:<9} {result.model} {result.precision or '-'} {result.path or '-'}"
             )
     failures = [r for r in results if r.failed]
     if failures:
@@ -127,7 +126,8 @@ def pull(
     precision: Annotated[
         str | None,
         typer.Option(
-            "--precision", help="e.g. FP16, or 'all' (default: each model's default)",
+            "--precision",
+            help="e.g. FP16, or 'all' (default: each model's default)",
             show_default=False,
         ),
     ] = None,
@@ -214,9 +214,7 @@ def _describe(registry: ModelRegistry, spec: ModelSpec) -> dict[str, Any]:
 def _precision_cell(row: dict[str, Any]) -> str:
     if not row["precisions"]:
         return "-"
-    return ",".join(
-        p + ("*" if p == row["default_precision"] else "") for p in row["precisions"]
-    )
+    return ",".join(p + ("*" if p == row["default_precision"] else "") for p in row["precisions"])
 
 
 def _echo_columns(table: list[list[str]]) -> None:

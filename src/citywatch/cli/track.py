@@ -66,7 +66,9 @@ def track(
             )
     error = run.error
     if error is None and isinstance(frames, FileSource) and frames.ended_early:
-        error = SourceError(source, f"ended early: {frames.declared_frames} frames declared (truncated?)")
+        error = SourceError(
+            source, f"ended early: {frames.declared_frames} frames declared (truncated?)"
+        )
     if run.frames == 0:
         raise error or SourceError(source, "no frames could be decoded")
     boxes = run.log.interpolated(max_gap=round(max_gap_s * frame_rate))
@@ -80,4 +82,6 @@ def track(
     tracks = len({b.track_id for b in boxes})
     log.info("%d frames, %d tracks, %d boxes -> %s", run.frames, tracks, len(boxes), out)
     if error is not None:
-        raise SourceError(error.source, f"{error.reason}; results for the first {run.frames} frames written")
+        raise SourceError(
+            error.source, f"{error.reason}; results for the first {run.frames} frames written"
+        )

@@ -30,7 +30,9 @@ def key_path(location: tuple[Any, ...]) -> str:
 def _expand_env(value: Any, where: str, origin: str) -> Any:
     """Replace ${NAME} in strings from the environment, so secrets stay out of the file."""
     if isinstance(value, dict):
-        return {k: _expand_env(v, f"{where}.{k}" if where else str(k), origin) for k, v in value.items()}
+        return {
+            k: _expand_env(v, f"{where}.{k}" if where else str(k), origin) for k, v in value.items()
+        }
     if isinstance(value, list):
         return [_expand_env(v, f"{where}[{i}]", origin) for i, v in enumerate(value)]
     if isinstance(value, str):

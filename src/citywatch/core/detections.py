@@ -38,7 +38,9 @@ class Detections:
         xyxy = np.asarray(self.xyxy, dtype=np.float32).reshape(-1, 4)
         n = len(xyxy)
         object.__setattr__(self, "xyxy", xyxy)
-        object.__setattr__(self, "confidence", _as_rows("confidence", self.confidence, n, np.float32))
+        object.__setattr__(
+            self, "confidence", _as_rows("confidence", self.confidence, n, np.float32)
+        )
         object.__setattr__(self, "class_id", _as_rows("class_id", self.class_id, n, np.int32))
         object.__setattr__(self, "tracker_id", _as_rows("tracker_id", self.tracker_id, n, np.int64))
         checked = {}

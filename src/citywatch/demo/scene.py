@@ -54,7 +54,11 @@ WALKS = (
 )
 DURATION_S = 21.0
 # Neighbours and plausible walking times between them, as the site configuration states them.
-NEIGHBOURS = {"entrance": [("hall", (1.0, 10.0))], "hall": [("entrance", (1.0, 10.0)), ("yard", (1.0, 10.0))], "yard": [("hall", (1.0, 10.0))]}
+NEIGHBOURS = {
+    "entrance": [("hall", (1.0, 10.0))],
+    "hall": [("entrance", (1.0, 10.0)), ("yard", (1.0, 10.0))],
+    "yard": [("hall", (1.0, 10.0))],
+}
 
 
 def _actors() -> dict[str, np.ndarray]:
@@ -75,7 +79,9 @@ def _background(camera: DemoCamera) -> np.ndarray:
     return np.clip(image, 0, 255).astype(np.uint8)
 
 
-def render(camera: DemoCamera, t: float, actors: dict[str, np.ndarray], background: np.ndarray) -> np.ndarray:
+def render(
+    camera: DemoCamera, t: float, actors: dict[str, np.ndarray], background: np.ndarray
+) -> np.ndarray:
     frame = background.copy()
     for walk in WALKS:
         if walk.camera != camera.id or not walk.start_s <= t <= walk.end_s:
@@ -128,7 +134,8 @@ def scene_config(paths: dict[str, Path], loop: bool) -> dict:
                 "loop": loop,
                 "position": {"x": camera.position[0], "y": camera.position[1]},
                 "neighbours": [
-                    {"camera": other, "transit_s": list(transit)} for other, transit in NEIGHBOURS[camera.id]
+                    {"camera": other, "transit_s": list(transit)}
+                    for other, transit in NEIGHBOURS[camera.id]
                 ],
             }
             for camera in CAMERAS

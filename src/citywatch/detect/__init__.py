@@ -1,4 +1,4 @@
-"""Person and vehicle detection behind one contract (`Detector`), backends built by `create_detector`.
+"""Person and vehicle detection behind one contract (`Detector`), built by `create_detector`.
 
 Backends: OpenVINO SSD models from the model directory (default person-detection-0201), a
 user-supplied YOLO-style ONNX model, and mediapipe's pose detector as the package-shipped

@@ -27,7 +27,9 @@ def _openvino(config: DetectorConfig, registry: ModelRegistry) -> Detector:
 
     spec = registry.spec(config.model)
     if spec.kind not in _DETECTOR_KINDS:
-        raise ConfigError(f"detector.model: {config.model} is a {spec.kind}, not an object detector")
+        raise ConfigError(
+            f"detector.model: {config.model} is a {spec.kind}, not an object detector"
+        )
     resolved = registry.require(config.model, config.precision)
     class_map = _object_classes(dict(spec.labels))
     return OpenVinoSsdDetector(

@@ -63,9 +63,7 @@ class MediapipePoseDetector:
 
     def detect(self, image: np.ndarray) -> Detections:
         height, width = image.shape[:2]
-        tiles = (
-            tile_grid(width, height, self.tile, self.overlap) if self.tile else [(0, 0, 0)]
-        )
+        tiles = tile_grid(width, height, self.tile, self.overlap) if self.tile else [(0, 0, 0)]
         boxes: list[np.ndarray] = []
         scores: list[float] = []
         for x0, y0, side in tiles:

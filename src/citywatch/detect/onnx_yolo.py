@@ -49,7 +49,9 @@ def decode_yolo(
     scores = class_scores[np.arange(len(labels)), labels]
     wanted = (scores >= score_threshold) & np.isin(labels, list(class_map))
     boxes, labels, scores = boxes[wanted], labels[wanted], scores[wanted]
-    xyxy = np.concatenate([boxes[:, :2] - boxes[:, 2:] / 2, boxes[:, :2] + boxes[:, 2:] / 2], axis=1)
+    xyxy = np.concatenate(
+        [boxes[:, :2] - boxes[:, 2:] / 2, boxes[:, :2] + boxes[:, 2:] / 2], axis=1
+    )
     xyxy = box.to_image(xyxy)
     classes = np.array([int(class_map[int(label)]) for label in labels], dtype=np.int32)
     keep: list[np.ndarray] = []
@@ -78,7 +80,9 @@ class OnnxYoloDetector:
         try:
             self._session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
         except Exception as error:  # onnxruntime raises its own exception types with long texts
-            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            reason = (
+                str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            )
             raise ModelError(f"{path}: cannot load ONNX model ({reason})") from None
         self._input = self._session.get_inputs()[0].name
         self.class_map = dict(class_map)
@@ -92,5 +96,7 @@ class OnnxYoloDetector:
         canvas, box = letterbox(image, self.input_size)
         blob = canvas[:, :, ::-1].transpose(2, 0, 1)[None].astype(np.float32) / 255.0
         output = self._session.run(None, {self._input: blob})[0]
-        found = decode_yolo(output, box, self.class_map, self.score_threshold, self.nms_iou, self.layout)
+        found = decode_yolo(
+            output, box, self.class_map, self.score_threshold, self.nms_iou, self.layout
+        )
         return found.clip(width, height)

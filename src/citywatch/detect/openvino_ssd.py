@@ -35,7 +35,9 @@ class OpenVinoSsdDetector:
             core = ov.Core()
             model = core.read_model(str(xml_path))
         except Exception as error:  # openvino raises RuntimeError subclasses with long texts
-            first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            first = (
+                str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            )
             raise ModelError(f"{xml_path}: cannot load model ({first})") from None
         if len(model.inputs) != 1:
             raise ModelError(f"{xml_path}: expected one image input, found {len(model.inputs)}")
@@ -56,7 +58,9 @@ class OpenVinoSsdDetector:
 
     def detect(self, image: np.ndarray) -> Detections:
         height, width = image.shape[:2]
-        resized = cv2.resize(image, (self.input_width, self.input_height), interpolation=cv2.INTER_LINEAR)
+        resized = cv2.resize(
+            image, (self.input_width, self.input_height), interpolation=cv2.INTER_LINEAR
+        )
         blob = resized[None].astype(np.float32)
         if not self.layout_nhwc:
             blob = blob.transpose(0, 3, 1, 2)

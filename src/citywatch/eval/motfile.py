@@ -41,7 +41,9 @@ def read_mot(path: str | Path, scale: float = 1.0) -> MotRows:
             try:
                 values = [float(v) for v in fields[:7]]
             except ValueError:
-                raise UsageError(f"{path}:{number}: not a MOT line (expected numbers): {line[:60]!r}") from None
+                raise UsageError(
+                    f"{path}:{number}: not a MOT line (expected numbers): {line[:60]!r}"
+                ) from None
             if len(values) < 6:
                 raise UsageError(f"{path}:{number}: a MOT line needs at least 6 fields")
             if len(values) == 6:

@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING
 
 from citywatch.core.errors import SourceError, SourceUsageError
 from citywatch.core.frame import Frame
+from citywatch.core.redact import mask_url
 from citywatch.ingest.backoff import Backoff
 from citywatch.ingest.queue import DropOldestQueue
 from citywatch.ingest.sources.base import FrameSource
 from citywatch.ingest.sources.opener import open_source, parse_spec
-from citywatch.ingest.sources.stream import redact_credentials
 
 if TYPE_CHECKING:
     from citywatch.config.cameras import CameraConfig
@@ -133,7 +133,7 @@ class CameraSupervisor:
     ) -> None:
         self.camera_id = camera_id
         self.source = source
-        self._display = redact_credentials(source)
+        self._display = mask_url(source)
         self._fps = fps
         self._loop = loop
         self._realtime = realtime

@@ -334,7 +334,11 @@ class ModelRegistry:
                     required = explicit and (partial or not model_has_any)
                     results.append(
                         VerifyResult(
-                            spec.name, variant.precision, path, "absent", file.sha256,
+                            spec.name,
+                            variant.precision,
+                            path,
+                            "absent",
+                            file.sha256,
                             required=required,
                             reason="" if path else f"no model directory is set ({MODEL_DIR_ENV})",
                         )

@@ -80,7 +80,9 @@ class PipelineRunner:
             worker.stop()
         for worker in self.workers:
             if not worker.join(timeout):
-                log.warning("camera %s: analysis did not stop within %.0f s", worker.camera.id, timeout)
+                log.warning(
+                    "camera %s: analysis did not stop within %.0f s", worker.camera.id, timeout
+                )
         self.store.flush()
 
     def stats(self) -> list[CameraStats]:

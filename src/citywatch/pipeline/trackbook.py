@@ -72,7 +72,12 @@ class TrackBook:
             rank = score * float(np.sqrt(max(tracks.area[row], 1.0)))
             if rank > live.best_rank:
                 live.best_rank, live.best_time, live.best_score = rank, now, score
-                live.best_box = (float(box[0]), float(box[1]), float(box[2] - box[0]), float(box[3] - box[1]))
+                live.best_box = (
+                    float(box[0]),
+                    float(box[1]),
+                    float(box[2] - box[0]),
+                    float(box[3] - box[1]),
+                )
                 if self.thumbnails:
                     live.best_crop = crop(frame.image, box)
 

@@ -25,7 +25,7 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError, StatementError
 
 from citywatch.core.errors import StoreError
-from citywatch.store.urls import mask_in_text, mask_url
+from citywatch.core.redact import mask_in_text, mask_url
 
 log = logging.getLogger(__name__)
 

@@ -24,6 +24,7 @@ from citywatch.config.cameras import CameraConfig
 from citywatch.config.storage import StorageConfig
 from citywatch.core.errors import StoreError
 from citywatch.core.records import Event, Sighting, TrackRecord
+from citywatch.core.redact import mask_url
 from citywatch.store import convert
 from citywatch.store.batch import PendingEvent, PendingSighting, PendingTrack, Thumb
 from citywatch.store.engine import connect, prepare_data_dir, reason, shown
@@ -36,7 +37,6 @@ from citywatch.store.readmodels import (
     TrackInfo,
 )
 from citywatch.store.schema import CameraRow, EventRow, SightingRow, TrackRow
-from citywatch.store.urls import mask_url
 from citywatch.store.writer import BatchWriter
 
 log = logging.getLogger(__name__)

@@ -132,7 +132,9 @@ class ByteTracker:
         self._tracks = survivors
         return self._visible()
 
-    def _similarity(self, tracks: list[Track], detections: Detections, rows: np.ndarray) -> np.ndarray:
+    def _similarity(
+        self, tracks: list[Track], detections: Detections, rows: np.ndarray
+    ) -> np.ndarray:
         if not tracks or not len(rows):
             return np.zeros((len(tracks), len(rows)), dtype=np.float32)
         boxes = np.stack([t.xyxy for t in tracks])
@@ -146,7 +148,9 @@ class ByteTracker:
             for i in np.flatnonzero(lost > 0):
                 iou[i] = box_iou(_expand(boxes[i : i + 1], grow[i]), _expand(dets, grow[i]))[0]
         # A person never turns into a car: different classes cannot match.
-        same_class = np.array([t.class_id for t in tracks])[:, None] == detections.class_id[rows][None, :]
+        same_class = (
+            np.array([t.class_id for t in tracks])[:, None] == detections.class_id[rows][None, :]
+        )
         return np.where(same_class, iou, 0.0)
 
     def _continue(self, track: Track, detections: Detections, row: int) -> None:
@@ -185,5 +189,9 @@ class ByteTracker:
             confidence=np.array([t.score for t in shown]),
             class_id=np.array([t.class_id for t in shown]),
             tracker_id=np.array([t.track_id for t in shown]),
-            data={k: np.stack([t.data[k] for t in shown]) for k in keys if all(k in t.data for t in shown)},
+            data={
+                k: np.stack([t.data[k] for t in shown])
+                for k in keys
+                if all(k in t.data for t in shown)
+            },
         )

@@ -25,8 +25,18 @@ def test_two_cameras_store_tracks_with_thumbnails(data_dir, model_dir, tmp_path)
     store = open_store(None, tmp_path)
     runner = runner_for(
         [
-            {"id": "campus", "source": str(data_dir / "tracking/tud_campus/img1"), "fps": 25, "realtime": True},
-            {"id": "square", "source": str(data_dir / "tracking/tud_campus/TUD-Campus.mp4"), "fps": 12.5, "realtime": True},
+            {
+                "id": "campus",
+                "source": str(data_dir / "tracking/tud_campus/img1"),
+                "fps": 25,
+                "realtime": True,
+            },
+            {
+                "id": "square",
+                "source": str(data_dir / "tracking/tud_campus/TUD-Campus.mp4"),
+                "fps": 12.5,
+                "realtime": True,
+            },
         ],
         store,
         model_dir,
@@ -36,7 +46,9 @@ def test_two_cameras_store_tracks_with_thumbnails(data_dir, model_dir, tmp_path)
     runner.stop()
     stats = {s.camera_id: s for s in runner.stats()}
     assert stats["campus"].frames_analysed + stats["campus"].frames_dropped == 71
-    assert stats["square"].frames_analysed + stats["square"].frames_dropped == 36  # every other frame
+    assert (
+        stats["square"].frames_analysed + stats["square"].frames_dropped == 36
+    )  # every other frame
     store.close()
 
     reopened = open_store(None, tmp_path)
@@ -55,7 +67,15 @@ def test_two_cameras_store_tracks_with_thumbnails(data_dir, model_dir, tmp_path)
 def test_clean_stop_stores_every_live_track(data_dir, model_dir, tmp_path):
     store = open_store(None, tmp_path)
     runner = runner_for(
-        [{"id": "pets", "source": str(data_dir / "tracking/pets09_s2l1/vtest.mp4"), "fps": 10, "realtime": True, "loop": True}],
+        [
+            {
+                "id": "pets",
+                "source": str(data_dir / "tracking/pets09_s2l1/vtest.mp4"),
+                "fps": 10,
+                "realtime": True,
+                "loop": True,
+            }
+        ],
         store,
         model_dir,
     )

@@ -42,21 +42,52 @@ def test_good_file_loads_with_paths_resolved_and_env_expanded(tmp_path, monkeypa
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"cameras": [{"id": "a", "source": "x", "fps": 0}]}, "cameras[0].fps: Input should be greater than 0"),
-        ({"cameras": [{"id": "a", "source": "x", "fpz": 1}]}, "cameras[0].fpz: Extra inputs are not permitted"),
+        (
+            {"cameras": [{"id": "a", "source": "x", "fps": 0}]},
+            "cameras[0].fps: Input should be greater than 0",
+        ),
+        (
+            {"cameras": [{"id": "a", "source": "x", "fpz": 1}]},
+            "cameras[0].fpz: Extra inputs are not permitted",
+        ),
         ({"detectr": {}}, "detectr: Extra inputs are not permitted"),
         ({"cameras": [{"id": "Bad Id", "source": "x"}]}, "cameras[0].id: must be lower-case"),
-        ({"cameras": [{"id": "a", "source": "x"}, {"id": "a", "source": "y"}]}, "cameras[1].id: 'a' is used"),
         (
-            {"cameras": [{"id": "a", "source": "x", "neighbours": [{"camera": "b", "transit_s": [1, 2]}]}]},
+            {"cameras": [{"id": "a", "source": "x"}, {"id": "a", "source": "y"}]},
+            "cameras[1].id: 'a' is used",
+        ),
+        (
+            {
+                "cameras": [
+                    {"id": "a", "source": "x", "neighbours": [{"camera": "b", "transit_s": [1, 2]}]}
+                ]
+            },
             "cameras[0].neighbours[0].camera: unknown camera 'b'",
         ),
         (
-            {"cameras": [{"id": "a", "source": "x", "neighbours": [{"camera": "a", "transit_s": [3, 2]}]}]},
+            {
+                "cameras": [
+                    {"id": "a", "source": "x", "neighbours": [{"camera": "a", "transit_s": [3, 2]}]}
+                ]
+            },
             "cameras[0].neighbours[0].transit_s: must be [shortest, longest]",
         ),
-        ({"cameras": [{"id": "a", "source": "x", "zones": [{"name": "z", "polygon": [[0, 0], [1, 1]]}]}]}, "cameras[0].zones[0].polygon"),
-        ({"tracker": {"low_threshold": 0.6, "high_threshold": 0.5}}, "tracker: low_threshold must not exceed"),
+        (
+            {
+                "cameras": [
+                    {
+                        "id": "a",
+                        "source": "x",
+                        "zones": [{"name": "z", "polygon": [[0, 0], [1, 1]]}],
+                    }
+                ]
+            },
+            "cameras[0].zones[0].polygon",
+        ),
+        (
+            {"tracker": {"low_threshold": 0.6, "high_threshold": 0.5}},
+            "tracker: low_threshold must not exceed",
+        ),
         ({"detector": {"backend": "onnx-yolo"}}, "detector: backend onnx-yolo needs onnx_path"),
         ([1, 2], "top level must be a mapping"),
     ],
@@ -70,7 +101,9 @@ def test_bad_values_name_the_key_path(data, message):
 
 def test_missing_env_var_and_bad_yaml_and_missing_file(tmp_path, monkeypatch):
     monkeypatch.delenv("CW_TEST_PASSWORD", raising=False)
-    with pytest.raises(ConfigError, match=r"cameras\[1\].source: environment variable CW_TEST_PASSWORD"):
+    with pytest.raises(
+        ConfigError, match=r"cameras\[1\].source: environment variable CW_TEST_PASSWORD"
+    ):
         load_config(write(tmp_path, GOOD))
     with pytest.raises(ConfigError, match="invalid YAML at line 3, column 1"):
         load_config(write(tmp_path, "cameras:\n  - id: [unclosed\n"))

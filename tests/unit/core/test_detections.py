@@ -7,7 +7,9 @@ from citywatch.core.detections import NO_TRACK, Detections
 
 def make(n: int = 3) -> Detections:
     xyxy = np.array([[0, 0, 10, 20], [5, 5, 15, 25], [100, 100, 110, 130]][:n], dtype=np.float32)
-    return Detections.create(xyxy, np.array([0.9, 0.5, 0.3][:n]), np.zeros(n), data={"k": np.arange(n)})
+    return Detections.create(
+        xyxy, np.array([0.9, 0.5, 0.3][:n]), np.zeros(n), data={"k": np.arange(n)}
+    )
 
 
 def test_create_fills_untracked_ids_and_validates_shapes():

@@ -53,12 +53,16 @@ def v8_table() -> np.ndarray:
         ],
         dtype=np.float32,
     )
-    rows = np.vstack([rows, np.zeros((95, 7), np.float32)])  # real exports have thousands of anchors
+    rows = np.vstack(
+        [rows, np.zeros((95, 7), np.float32)]
+    )  # real exports have thousands of anchors
     return rows.T[None]  # 1 x (4 + classes) x N
 
 
 def test_yolov8_layout_boxes_land_in_original_pixels(tmp_path):
-    detector = OnnxYoloDetector(build_graph(tmp_path / "v8.onnx", v8_table()), CLASS_MAP, SIZE, 0.25, 0.5)
+    detector = OnnxYoloDetector(
+        build_graph(tmp_path / "v8.onnx", v8_table()), CLASS_MAP, SIZE, 0.25, 0.5
+    )
     image = np.zeros((100, 200, 3), np.uint8)  # letterbox: scale 0.32, 16 px bands top and bottom
     found = detector.detect(image)
     assert sorted(found.class_id.tolist()) == [ObjectClass.PERSON, ObjectClass.VEHICLE]
@@ -67,7 +71,9 @@ def test_yolov8_layout_boxes_land_in_original_pixels(tmp_path):
     # centre (32, 32) of the 64 px input is the image centre (100, 50); 16x32 -> 50x100, clipped
     assert np.allclose(person.xyxy[0], [75, 0, 125, 100], atol=0.5)
     vehicle = found[found.class_id == ObjectClass.VEHICLE]
-    assert np.allclose(vehicle.xyxy[0], [(6 / 0.32), (36 - 16) / 0.32, 14 / 0.32, (44 - 16) / 0.32], atol=0.5)
+    assert np.allclose(
+        vehicle.xyxy[0], [(6 / 0.32), (36 - 16) / 0.32, 14 / 0.32, (44 - 16) / 0.32], atol=0.5
+    )
 
 
 def test_yolov5_layout_uses_objectness(tmp_path):
@@ -87,7 +93,9 @@ def test_yolov5_layout_uses_objectness(tmp_path):
 def test_explicit_layout_overrides_the_shape_guess(tmp_path):
     table = v8_table()[:, :, :5]  # 7 x 5: too few anchors to guess from
     path = build_graph(tmp_path / "tiny.onnx", table)
-    found = OnnxYoloDetector(path, CLASS_MAP, SIZE, 0.25, 0.5, layout="yolov8").detect(np.zeros((64, 64, 3), np.uint8))
+    found = OnnxYoloDetector(path, CLASS_MAP, SIZE, 0.25, 0.5, layout="yolov8").detect(
+        np.zeros((64, 64, 3), np.uint8)
+    )
     assert len(found) == 2
 
 

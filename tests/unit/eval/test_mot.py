@@ -33,8 +33,12 @@ def test_perfect_tracks_score_one(tmp_path):
 
 def test_swap_miss_and_ignore_regions(tmp_path):
     gt = read_mot(write(tmp_path, "gt.txt", GT))
-    res_text = GT.replace("3,1,4,0", "3,2,4,0").replace("3,2,46,0", "3,1,46,0")  # ids swap at frame 3
-    res_text = res_text.replace("3,3,100,100,10,20,0", "3,9,100,100,10,20,1")  # a box on the ignored person
+    res_text = GT.replace("3,1,4,0", "3,2,4,0").replace(
+        "3,2,46,0", "3,1,46,0"
+    )  # ids swap at frame 3
+    res_text = res_text.replace(
+        "3,3,100,100,10,20,0", "3,9,100,100,10,20,1"
+    )  # a box on the ignored person
     res = read_mot(write(tmp_path, "res.txt", res_text))
     regions = evaluate_mot(gt, res, ignore="regions")
     dropped = evaluate_mot(gt, res, ignore="drop")
@@ -55,7 +59,9 @@ def test_mota_agrees_with_motmetrics_on_real_ground_truth(data_dir):
     acc = mm.MOTAccumulator(auto_id=False)
     for t in range(1, int(gt.frame.max()) + 1):
         g, r = gt.select(gt.frame == t), res.select(res.frame == t)
-        acc.update(g.track_id, r.track_id, mm.distances.iou_matrix(g.xywh, r.xywh, max_iou=0.5), frameid=t)
+        acc.update(
+            g.track_id, r.track_id, mm.distances.iou_matrix(g.xywh, r.xywh, max_iou=0.5), frameid=t
+        )
     theirs = mm.metrics.create().compute(acc, metrics=["mota", "idf1"], name="x")
     assert ours.mota == pytest.approx(float(theirs["mota"].iloc[0]), abs=1e-6)
     assert ours.idf1 == pytest.approx(float(theirs["idf1"].iloc[0]), abs=1e-6)

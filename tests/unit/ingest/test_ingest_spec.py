@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from citywatch.core.errors import SourceError, SourceUsageError
+from citywatch.core.redact import mask_url
 from citywatch.ingest import SourceKind, open_source, parse_spec
-from citywatch.ingest.sources.stream import redact_credentials
 
 
 def _one_line_naming(error: BaseException, name: str) -> str:
@@ -108,7 +108,7 @@ def test_absent_webcam_is_a_runtime_error_not_usage() -> None:
     ],
 )
 def test_passwords_never_reach_messages(url: str, shown: str) -> None:
-    assert redact_credentials(url) == shown
+    assert mask_url(url) == shown
 
 
 def test_unknown_scheme_error_hides_the_password() -> None:

@@ -53,4 +53,3 @@ def write_variant(omz: Path, precision: str, suffixes: tuple[str, ...] = (".xml"
     for suffix in suffixes:
         (folder / f"{TOY}{suffix}").write_bytes(content(precision, suffix))
     return folder
-

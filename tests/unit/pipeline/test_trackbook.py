@@ -21,7 +21,9 @@ def test_book_keeps_span_path_and_the_best_view():
         book.observe(frame(t), tracks)
     assert len(book) == 1
     ((record, sightings),) = book.finish([7, 99])  # 99 was never seen: skipped
-    assert record.local_id == 7 and record.run_id == "run1" and record.class_id is ObjectClass.PERSON
+    assert (
+        record.local_id == 7 and record.run_id == "run1" and record.class_id is ObjectClass.PERSON
+    )
     assert record.started_at == 1000.0 and record.ended_at == 1000.9 and record.frames == 10
     assert [round(p.time - 1000, 1) for p in record.path] == [0.0, 0.5]
     assert record.path[0].y == 80 and record.path[0].x == 25  # the foot point

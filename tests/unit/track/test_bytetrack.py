@@ -52,7 +52,7 @@ def test_a_person_hidden_for_a_second_gets_their_id_back():
     for t in range(10):
         out = tracker.update(people((walker(0, 0, 6, t), 0.9)))
     (track_id,) = out.tracker_id
-    for t in range(10, 20):  # a pillar hides them for ten frames
+    for _ in range(10, 20):  # a pillar hides them for ten frames
         assert len(tracker.update(people())) == 0
     assert tracker.tracks[0].state is TrackState.LOST
     out = tracker.update(people((walker(0, 0, 6, 20), 0.9)))

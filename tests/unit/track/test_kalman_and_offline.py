@@ -25,5 +25,7 @@ def test_gaps_are_filled_on_a_straight_line_only_when_short():
     frames = [b.frame for b in boxes]
     assert frames == [1, 2, 3, 4, 5, 20]  # 3 and 4 filled; the 14-frame gap is left alone
     filled = [b for b in boxes if b.interpolated]
-    assert np.allclose(filled[0].xyxy, [30, 0, 40, 30]) and np.allclose(filled[1].xyxy, [40, 0, 50, 30])
+    assert np.allclose(filled[0].xyxy, [30, 0, 40, 30]) and np.allclose(
+        filled[1].xyxy, [40, 0, 50, 30]
+    )
     assert [b.frame for b in log.interpolated(max_gap=0)] == [1, 2, 5, 20]

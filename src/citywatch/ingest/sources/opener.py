@@ -14,10 +14,11 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from citywatch.core.errors import SourceUsageError
+from citywatch.core.redact import mask_url
 from citywatch.ingest.sources.base import FrameSource
 from citywatch.ingest.sources.file import FileSource
 from citywatch.ingest.sources.folder import FolderSource
-from citywatch.ingest.sources.stream import STREAM_SCHEMES, StreamSource, redact_credentials
+from citywatch.ingest.sources.stream import STREAM_SCHEMES, StreamSource
 from citywatch.ingest.sources.webcam import WebcamSource
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
@@ -68,7 +69,7 @@ def parse_spec(spec: str) -> ParsedSpec:
             return ParsedSpec(SourceKind.STREAM, text)
         known = ", ".join(f"{s}://" for s in STREAM_SCHEMES)
         raise SourceUsageError(
-            redact_credentials(spec),
+            mask_url(spec),
             f"unknown scheme '{scheme}://' (expected {known}, file://, webcam:N or a path)",
         )
     return _path_spec(Path(text).expanduser())

@@ -9,9 +9,10 @@ covers protocols whose options differ. An open that cannot connect fails with th
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from citywatch.core.errors import SourceError
+from citywatch.core.redact import mask_url
 from citywatch.ingest.sources.pyav import PyAVSource
 
 log = logging.getLogger("citywatch.ingest")
@@ -37,24 +38,6 @@ DEFAULT_OPEN_TIMEOUT = 10.0
 DEFAULT_READ_TIMEOUT = 5.0
 # An HLS player waits a whole segment (often 6 s or more) between playlist reloads.
 HLS_READ_TIMEOUT = 30.0
-
-
-def redact_credentials(url: str) -> str:
-    """The URL with any password replaced by `***`, for logs and error messages.
-
-    Camera URLs often carry `user:password@`; a log line or an error in the UI must not.
-    """
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    netloc = f"{parts.username or ''}:***@{host}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 def _ffmpeg_options(scheme: str, read_timeout: float) -> dict[str, str]:
@@ -113,7 +96,7 @@ class StreamSource(PyAVSource):
         self.read_timeout = read_timeout
         self.live = True  # until the container says it has a duration (set after open)
         super().__init__(
-            redact_credentials(spec or url),
+            mask_url(spec or url),
             camera_id,
             ffmpeg_url,
             fps=fps,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from citywatch.store.urls import mask_in_text, mask_url
+from citywatch.core.redact import mask_in_text, mask_url
 
 
 @pytest.mark.parametrize(
