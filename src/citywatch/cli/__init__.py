@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import sys
 
-import click
 import typer
 
 from citywatch.cli import demo, eval, models, track
@@ -47,12 +46,18 @@ def main(argv: list[str] | None = None) -> int:
     command = typer.main.get_command(app)
     try:
         command.main(args=argv, prog_name="citywatch", standalone_mode=False)
-    except click.exceptions.Exit as done:
+    except typer.Exit as done:
         return int(done.exit_code)
-    except click.ClickException as error:
-        error.show()
-        return 2
-    except click.exceptions.Abort:
+    except typer.TyperException as error:
+        # Typer's usage errors (unknown command, bad option) print usage and the reason; no
+        # traceback. Typer vendors click, so these are not click's own exception classes.
+        show = getattr(error, "show", None)
+        if callable(show):
+            show()
+        else:
+            print(f"citywatch: error: {error.format_message()}", file=sys.stderr)
+        return int(error.exit_code)
+    except typer.Abort:
         print("citywatch: interrupted", file=sys.stderr)
         return 130
     except KeyboardInterrupt:

@@ -6,15 +6,17 @@ import logging
 import signal
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from citywatch.cli.common import registry_for, stderr
 from citywatch.config import CitywatchConfig, load_config, parse_config
-from citywatch.detect import create_detector
-from citywatch.pipeline.runner import PipelineRunner
-from citywatch.store import Store, open_store_from_config
+
+if TYPE_CHECKING:  # the pipeline pulls in OpenCV, PyAV, SQLAlchemy: imported when a command runs
+    from citywatch.pipeline.runner import PipelineRunner
+    from citywatch.store import Store
 
 log = logging.getLogger("citywatch.cli")
 
@@ -26,6 +28,10 @@ def _run_pipeline(
     config: CitywatchConfig, data_dir: Path, model_dir: Path | None, duration: float | None
 ) -> Store:
     """Run every camera until files end, `duration` passes, or SIGINT/SIGTERM; then stop cleanly."""
+    from citywatch.detect import create_detector
+    from citywatch.pipeline.runner import PipelineRunner
+    from citywatch.store import open_store_from_config
+
     detector = create_detector(config.detector, registry_for(config, model_dir))
     store = open_store_from_config(config.storage, data_dir)
     try:

@@ -7,9 +7,6 @@ from pathlib import Path
 
 import typer
 
-from citywatch.eval.mot import evaluate_mot
-from citywatch.eval.motfile import read_mot
-
 app = typer.Typer(help="Evaluate results against ground truth.", no_args_is_help=True)
 
 
@@ -29,6 +26,9 @@ def mot(
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
 ) -> None:
     """Score a tracker's MOT file with TrackEval (CLEAR MOT, identity and HOTA metrics)."""
+    from citywatch.eval.mot import evaluate_mot
+    from citywatch.eval.motfile import read_mot
+
     if ignore not in ("regions", "drop"):
         raise typer.BadParameter("must be 'regions' or 'drop'", param_hint="--ignore")
     scores = evaluate_mot(read_mot(gt, scale=gt_scale), read_mot(res), ignore=ignore)  # type: ignore[arg-type]

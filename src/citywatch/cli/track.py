@@ -10,10 +10,6 @@ import typer
 from citywatch.cli.common import load_or_default, progress_bar, registry_for
 from citywatch.core.classes import ObjectClass
 from citywatch.core.errors import SourceError, UsageError
-from citywatch.detect import create_detector
-from citywatch.eval.motfile import format_mot_line
-from citywatch.ingest import FileSource, open_source
-from citywatch.pipeline.file_tracking import track_frames
 
 log = logging.getLogger("citywatch.cli")
 
@@ -42,6 +38,12 @@ def track(
 
     Each line: frame,id,x,y,w,h,conf,-1,-1,-1 (frames counted from 1).
     """
+    # Heavy imports (OpenVINO, PyAV, SciPy) only when the command runs, so `--help` is quick.
+    from citywatch.detect import create_detector
+    from citywatch.eval.motfile import format_mot_line
+    from citywatch.ingest import FileSource, open_source
+    from citywatch.pipeline.file_tracking import track_frames
+
     settings = load_or_default(config)
     wanted = _classes(classes)
     if out.exists() and out.is_dir():
