@@ -32,7 +32,8 @@ def _run_pipeline(
     from citywatch.pipeline.runner import PipelineRunner
     from citywatch.store import open_store_from_config
 
-    detector = create_detector(config.detector, registry_for(config, model_dir))
+    cameras = sum(1 for c in config.cameras if c.enabled)
+    detector = create_detector(config.detector, registry_for(config, model_dir), cameras)
     store = open_store_from_config(config.storage, data_dir)
     try:
         runner = PipelineRunner(config, store, detector)

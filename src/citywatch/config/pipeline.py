@@ -23,6 +23,10 @@ class DetectorConfig(Section):
     precision: str | None = Field(default=None, description="OMZ precision folder, e.g. FP16")
     score_threshold: float = Field(default=0.1, ge=0, le=1)
     device: str = "CPU"
+    performance: Literal["auto", "latency", "throughput"] = Field(
+        default="auto",
+        description="auto: throughput when several frames are in flight (files, many cameras)",
+    )
     onnx_path: str | None = Field(default=None, description="YOLO-style model for onnx-yolo")
     onnx_class_map: dict[int, str] = Field(
         default={0: "person", 1: "bicycle", 2: "vehicle", 3: "vehicle", 5: "vehicle", 7: "vehicle"},

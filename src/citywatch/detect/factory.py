@@ -22,7 +22,7 @@ def _object_classes(labels: dict[int, str]) -> dict[int, ObjectClass]:
     return {index: known[name] for index, name in labels.items() if name in known}
 
 
-def _openvino(config: DetectorConfig, registry: ModelRegistry) -> Detector:
+def _openvino(config: DetectorConfig, registry: ModelRegistry, concurrency: int) -> Detector:
     from citywatch.detect.openvino_ssd import OpenVinoSsdDetector
 
     spec = registry.spec(config.model)
@@ -38,6 +38,8 @@ def _openvino(config: DetectorConfig, registry: ModelRegistry) -> Detector:
         score_threshold=config.score_threshold,
         device=config.device,
         name=f"openvino:{spec.name}/{resolved.precision}",
+        throughput=config.performance == "throughput"
+        or (config.performance == "auto" and concurrency > 1),
     )
 
 
@@ -66,16 +68,20 @@ def _fallback(config: DetectorConfig) -> Detector:
     return MediapipePoseDetector(score_threshold=max(config.score_threshold, 0.5))
 
 
-def create_detector(config: DetectorConfig, registry: ModelRegistry) -> Detector:
+def create_detector(
+    config: DetectorConfig, registry: ModelRegistry, concurrency: int = 1
+) -> Detector:
+    """`concurrency`: how many frames callers will have in flight at once (cameras, or the
+    look-ahead of file tracking); with more than one, a throughput-tuned model is faster."""
     if config.backend == "openvino":
-        detector = _openvino(config, registry)
+        detector = _openvino(config, registry, concurrency)
     elif config.backend == "onnx-yolo":
         detector = _onnx(config)
     elif config.backend == "mediapipe":
         detector = _fallback(config)
     else:  # auto: the configured model when its files are there, else the packaged fallback
         try:
-            detector = _openvino(config, registry)
+            detector = _openvino(config, registry, concurrency)
         except ModelError as missing:
             log.warning("%s", missing)
             log.warning(

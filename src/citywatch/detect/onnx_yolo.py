@@ -90,6 +90,9 @@ class OnnxYoloDetector:
         self.score_threshold = score_threshold
         self.nms_iou = nms_iou
         self.layout = layout
+        # First inference on the creating thread, as for OpenVINO: callers then share the
+        # session across threads without racing on one-time initialisation.
+        self.detect(np.zeros((input_size, input_size, 3), dtype=np.uint8))
 
     def detect(self, image: np.ndarray) -> Detections:
         height, width = image.shape[:2]

@@ -74,3 +74,15 @@ def test_person_vehicle_model_maps_its_labels_onto_our_classes(data_dir, model_d
     assert (road.class_id == ObjectClass.VEHICLE).sum() >= 5
     assert (road.class_id == ObjectClass.PERSON).sum() == 0
     assert (street.class_id == ObjectClass.PERSON).sum() >= 5
+
+
+def test_a_new_detector_is_safe_to_call_from_many_threads_at_once(data_dir, model_dir):
+    """Regression: two threads making a fresh OpenVINO detector's first call deadlocked."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    config = DetectorConfig(backend="openvino", performance="throughput")
+    detector = create_detector(config, ModelRegistry(model_dir), concurrency=2)
+    image = first_frame(data_dir / "tracking/pets09_s2l1/vtest.mp4")
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: len(detector.detect(image)), range(16)))
+    assert len(set(results)) == 1 and results[0] > 0
