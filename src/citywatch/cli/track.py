@@ -50,8 +50,7 @@ def track(
         raise UsageError(f"{out}: is a directory, --out needs a file path")
     if not out.parent.exists():
         raise UsageError(f"{out.parent}: folder for --out does not exist")
-    lookahead = 2  # frames detected ahead of the tracker (see pipeline.detect_ahead)
-    detector = create_detector(settings.detector, registry_for(settings, model_dir), lookahead)
+    detector = create_detector(settings.detector, registry_for(settings, model_dir))
     with open_source(source, "track", fps=fps) as frames:
         frame_rate = fps or frames.frame_rate
         if frame_rate is None:
@@ -66,7 +65,6 @@ def track(
                 frame_rate=frame_rate,
                 classes=wanted,
                 on_frame=lambda _frame, _tracks: progress.advance(task),
-                lookahead=lookahead,
             )
     error = run.error
     if error is None and isinstance(frames, FileSource) and frames.ended_early:
