@@ -55,6 +55,31 @@ class Sighting:
     best_box: Box
     best_score: float
     thumbnail: np.ndarray | None = field(default=None, repr=False, compare=False)
+    # Face sightings carry their embedding (L2-normalised float32) and the model that made it,
+    # so a photo search can find them later.
+    embedding: np.ndarray | None = field(default=None, repr=False, compare=False)
+    embedder: str | None = None
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A tracked face matched a watchlist entry: a candidate for a person to review.
+
+    `distance` is the embedder's cosine distance to the entry's closest photo; `threshold` the
+    one in force when it fired. `evidence` is the face crop (BGR) the store keeps as a file.
+    """
+
+    camera_id: str
+    time: float  # wall time of the frame that matched
+    run_id: str
+    track_local_id: int
+    entry_id: int
+    entry_name: str
+    distance: float
+    threshold: float
+    embedder: str
+    face_box: Box
+    evidence: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)

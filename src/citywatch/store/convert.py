@@ -86,7 +86,21 @@ def sighting_values(
         "best_score": float(sighting.best_score),
         "thumbnail_path": thumbnail,
         "day": utc_day(float(sighting.first_seen)),
+        "embedder": sighting.embedder if sighting.embedding is not None else None,
+        "embedding": vector_bytes(sighting.embedding),
     }
+
+
+def vector_bytes(vector: Any) -> bytes | None:
+    """An embedding as float32 bytes (native order: the database never leaves this host's
+    family of machines, and numpy reads it back with frombuffer)."""
+    if vector is None:
+        return None
+    return np.ascontiguousarray(np.asarray(vector, dtype=np.float32).reshape(-1)).tobytes()
+
+
+def vector_from(data: bytes) -> np.ndarray:
+    return np.frombuffer(data, dtype=np.float32)
 
 
 def event_values(event: Event, values: dict[str, Any], thumbnail: str | None) -> dict[str, Any]:
@@ -150,6 +164,7 @@ def sighting_info(row: SightingRow) -> SightingInfo:
         best_score=row.best_score,
         thumbnail_path=row.thumbnail_path,
         day=row.day,
+        embedder=row.embedder,
     )
 
 

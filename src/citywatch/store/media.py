@@ -73,14 +73,15 @@ def safe_dir_name(camera_id: str) -> str:
 class ThumbnailWriter:
     """Writes encoded thumbnails under the data directory; a failed write is a warning."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, folder: Path = THUMBS_DIR) -> None:
         self.data_dir = data_dir
+        self.folder = folder  # media/thumbs, media/alerts, media/watchlist: one kind each
         self._failures = 0
 
     def write(self, camera_id: str, time: float, jpeg: bytes) -> str | None:
         """Write `jpeg` and return its path relative to the data directory, or None."""
         day = dt.datetime.fromtimestamp(time, tz=dt.UTC).date().isoformat()
-        relative = THUMBS_DIR / safe_dir_name(camera_id) / day / f"{uuid.uuid4().hex}.jpg"
+        relative = self.folder / safe_dir_name(camera_id) / day / f"{uuid.uuid4().hex}.jpg"
         target = self.data_dir / relative
         partial = target.with_suffix(".part")
         try:

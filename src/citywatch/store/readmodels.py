@@ -51,6 +51,7 @@ class SightingInfo:
     best_score: float
     thumbnail_path: str | None
     day: dt.date
+    embedder: str | None = None  # face sightings: the model of their stored embedding
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,3 +74,37 @@ class StoreCounts:
     tracks: int
     sightings: int
     events: int
+
+
+@dataclass(frozen=True, slots=True)
+class WatchlistEntryInfo:
+    id: int
+    name: str
+    reason: str
+    legal_basis: str
+    enrolled_by: str
+    created_at: float
+    expires_at: float
+    removed_at: float | None
+    photos: int
+
+    def active(self, now: float) -> bool:
+        return self.removed_at is None and self.expires_at > now
+
+
+@dataclass(frozen=True, slots=True)
+class AlertInfo:
+    id: int
+    camera_id: str
+    time: float
+    run_id: str
+    track_local_id: int
+    entry_id: int
+    entry_name: str
+    distance: float
+    threshold: float
+    embedder: str
+    face_box: Box
+    evidence_path: str | None
+    review: str
+    day: dt.date

@@ -235,6 +235,15 @@ class Store:
         query = query.order_by(SightingRow.first_seen.desc(), SightingRow.id.desc())
         return self._read(_page(query, limit, offset), convert.sighting_info)
 
+    def sightings_by_id(self, ids: Sequence[int]) -> list[SightingInfo]:
+        """The sightings with these ids (any order; missing ids are left out)."""
+        wanted = [int(i) for i in ids]
+        found: list[SightingInfo] = []
+        for start in range(0, len(wanted), 500):  # stay under SQLite's bound-parameter limit
+            query = select(SightingRow).where(SightingRow.id.in_(wanted[start : start + 500]))
+            found += self._read(query, convert.sighting_info)
+        return found
+
     def events(
         self,
         camera_id: str | None = None,

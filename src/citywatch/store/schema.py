@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -114,6 +115,66 @@ class SightingRow(Base):
     box_h: Mapped[float]
     best_score: Mapped[float]
     thumbnail_path: Mapped[str | None] = mapped_column(String(512))
+    day: Mapped[dt.date] = mapped_column(index=True)
+    # Face sightings: the embedding (float32 bytes) and its model. The database is the source
+    # of truth; the vector index that searches them is rebuilt from here when needed.
+    embedder: Mapped[str | None] = mapped_column(String(64))
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class WatchlistEntryRow(Base):
+    """A person of interest: why they are enrolled, on what legal basis, by whom, until when."""
+
+    __tablename__ = "watchlist_entries"
+    __table_args__ = (NEVER_REUSE_IDS,)
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    legal_basis: Mapped[str] = mapped_column(Text)
+    enrolled_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[float]
+    expires_at: Mapped[float] = mapped_column(index=True)
+    removed_at: Mapped[float | None]
+
+
+class WatchlistPhotoRow(Base):
+    __tablename__ = "watchlist_photos"
+    __table_args__ = (NEVER_REUSE_IDS,)
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    entry_id: Mapped[int] = mapped_column(
+        RowId, ForeignKey("watchlist_entries.id", ondelete="CASCADE"), index=True
+    )
+    path: Mapped[str] = mapped_column(String(512))  # the enrolment photo, relative to data dir
+    embedder: Mapped[str] = mapped_column(String(64))
+    embedding: Mapped[bytes] = mapped_column(LargeBinary)
+    quality: Mapped[float]
+    created_at: Mapped[float]
+
+
+class AlertRow(Base):
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_camera_time", "camera_id", "time"), NEVER_REUSE_IDS)
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    camera_id: Mapped[str] = mapped_column(ForeignKey("cameras.id"))
+    time: Mapped[float] = mapped_column(index=True)
+    run_id: Mapped[str] = mapped_column(String(RUN_ID_LENGTH))
+    track_local_id: Mapped[int] = mapped_column(Integer)
+    entry_id: Mapped[int] = mapped_column(
+        RowId, ForeignKey("watchlist_entries.id", ondelete="CASCADE"), index=True
+    )
+    distance: Mapped[float]
+    threshold: Mapped[float]
+    embedder: Mapped[str] = mapped_column(String(64))
+    box_x: Mapped[float]
+    box_y: Mapped[float]
+    box_w: Mapped[float]
+    box_h: Mapped[float]
+    evidence_path: Mapped[str | None] = mapped_column(String(512))
+    # A match is a candidate until a person confirms or rejects it (human review, later).
+    review: Mapped[str] = mapped_column(String(16), default="pending")
     day: Mapped[dt.date] = mapped_column(index=True)
 
 

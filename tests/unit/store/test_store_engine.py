@@ -27,7 +27,15 @@ from citywatch.store.engine import (
 )
 from citywatch.store.schema import Base
 
-TABLES = {"cameras", "tracks", "sightings", "events"}
+TABLES = {
+    "cameras",
+    "tracks",
+    "sightings",
+    "events",
+    "watchlist_entries",
+    "watchlist_photos",
+    "alerts",
+}
 
 
 def head_revision() -> str:
