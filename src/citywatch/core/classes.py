@@ -7,6 +7,7 @@ class ObjectClass(IntEnum):
     PERSON = 0
     VEHICLE = 1
     BICYCLE = 2
+    FACE = 3
 
     @classmethod
     def parse(cls, name: str) -> "ObjectClass":

@@ -3,7 +3,19 @@
 import subprocess
 import sys
 
-HEAVY = ["scipy", "sqlalchemy", "openvino", "av", "cv2", "mediapipe", "onnxruntime", "trackeval"]
+HEAVY = [
+    "scipy",
+    "sqlalchemy",
+    "openvino",
+    "av",
+    "cv2",
+    "mediapipe",
+    "onnxruntime",
+    "trackeval",
+    "dlib",
+    "faiss",
+    "usearch",
+]
 
 
 def test_importing_the_cli_loads_no_model_or_database_library():
@@ -16,7 +28,7 @@ def test_help_lists_the_commands():
     done = subprocess.run(
         [sys.executable, "-m", "citywatch", "--help"], capture_output=True, text=True, check=True
     )
-    for command in ("track", "eval", "run", "demo", "models"):
+    for command in ("track", "eval", "run", "demo", "models", "faces", "watchlist"):
         assert command in done.stdout
 
 
