@@ -19,7 +19,7 @@ from rich.progress import (
 from citywatch.config import CitywatchConfig, load_config
 from citywatch.models import ModelRegistry
 
-stderr = Console(stderr=True)
+stderr = Console(stderr=True, soft_wrap=True)  # one line stays one line in logs
 
 
 def load_or_default(config_path: Path | None) -> CitywatchConfig:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +17,7 @@ from citywatch.cli.common import registry_for, stderr
 from citywatch.config import CitywatchConfig, load_config, parse_config
 
 if TYPE_CHECKING:  # the pipeline pulls in OpenCV, PyAV, SQLAlchemy: imported when a command runs
+    from citywatch.faces.pipeline import FacePipeline
     from citywatch.pipeline.runner import PipelineRunner
     from citywatch.store import Store
 
@@ -23,35 +26,48 @@ log = logging.getLogger("citywatch.cli")
 DATA_DIR = typer.Option(Path("citywatch-data"), "--data-dir", help="database, media, indexes")
 MODEL_DIR = typer.Option(None, "--model-dir", help="model directory (else CITYWATCH_MODEL_DIR)")
 
+Prepare = Callable[["Store", "FacePipeline | None"], None]
+
 
 def _run_pipeline(
-    config: CitywatchConfig, data_dir: Path, model_dir: Path | None, duration: float | None
+    config: CitywatchConfig,
+    data_dir: Path,
+    model_dir: Path | None,
+    duration: float | None,
+    before_start: Prepare | None = None,
 ) -> Store:
-    """Run every camera until files end, `duration` passes, or SIGINT/SIGTERM; then stop cleanly."""
+    """Run every camera until files end, `duration` passes, or SIGINT/SIGTERM; then stop cleanly.
+
+    Returns the store, still open, for the caller to report from and close.
+    """
     from citywatch.detect import create_detector
+    from citywatch.faces.factory import create_face_pipeline
     from citywatch.pipeline.runner import PipelineRunner
     from citywatch.store import open_store_from_config
 
     cameras = sum(1 for c in config.cameras if c.enabled)
-    detector = create_detector(config.detector, registry_for(config, model_dir), cameras)
+    registry = registry_for(config, model_dir)
+    detector = create_detector(config.detector, registry, cameras)
+    faces = create_face_pipeline(config.faces, registry) if config.faces.enabled else None
     store = open_store_from_config(config.storage, data_dir)
     try:
-        runner = PipelineRunner(config, store, detector)
+        if before_start is not None:
+            before_start(store, faces)
+        runner = PipelineRunner(config, store, detector, faces)
         stop = threading.Event()
-        previous = {
+        handlers = {
             sig: signal.signal(sig, lambda *_: stop.set())
             for sig in (signal.SIGINT, signal.SIGTERM)
         }
         try:
             runner.start()
-            waited = 0.0
+            started = time.monotonic()
             while not stop.is_set() and not runner.wait(timeout=0.5):
-                waited += 0.5
-                if duration is not None and waited >= duration:
+                if duration is not None and time.monotonic() - started >= duration:
                     break
         finally:
             runner.stop()
-            for sig, handler in previous.items():
+            for sig, handler in handlers.items():
                 signal.signal(sig, handler)
         _print_summary(runner, store)
         failures = runner.failures()
@@ -65,15 +81,8 @@ def _run_pipeline(
 
 def _print_summary(runner: PipelineRunner, store: Store) -> None:
     table = Table(title=f"run {runner.run_id}")
-    for column in (
-        "camera",
-        "ingest",
-        "analysed",
-        "dropped",
-        "reconnects",
-        "ms/frame",
-        "tracks stored",
-    ):
+    columns = ("camera", "ingest", "analysed", "dropped", "reconnects", "ms/frame", "tracks")
+    for column in columns:
         table.add_column(column)
     for s in runner.stats():
         table.add_row(
@@ -111,15 +120,25 @@ def demo(
     model_dir: Path | None = MODEL_DIR,
     loop: bool = typer.Option(False, "--loop", help="replay the scene until Ctrl-C"),
 ) -> None:
-    """Build a small three-camera scene from images installed packages ship and run the pipeline."""
-    from citywatch.demo.scene import scene_config, write_scene
+    """Build a small three-camera scene from images installed packages ship and run the pipeline.
+
+    The astronaut in the scene is enrolled on the watchlist (from her original photograph), so
+    her walk from camera to camera raises alerts.
+    """
+    from citywatch.demo.scene import enrol_demo_person, scene_config, write_scene
+    from citywatch.store.watchlists import FaceRecords
 
     stderr.print(f"building the demo scene in {data_dir / 'demo'} ...")
     paths = write_scene(data_dir / "demo")
     config = parse_config(scene_config(paths, loop=loop), origin="demo scene")
     stderr.print("running the pipeline on 3 cameras in real time (about 20 s; Ctrl-C stops) ...")
-    store = _run_pipeline(config, data_dir, model_dir, None)
+    store = _run_pipeline(config, data_dir, model_dir, None, before_start=enrol_demo_person)
     try:
+        for alert in FaceRecords(store).alerts():
+            stderr.print(
+                f"  alert {alert.id}: {alert.entry_name} on {alert.camera_id} "
+                f"(distance {alert.distance:.2f} <= {alert.threshold:.2f}), pending review"
+            )
         for sighting in store.sightings(limit=20):
             seen = sighting.last_seen - sighting.first_seen
             stderr.print(

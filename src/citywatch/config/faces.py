@@ -31,6 +31,7 @@ class FacesConfig(Section):
     ship (dlib's ResNet embedder; mediapipe or dlib detectors), saying so in the log.
     """
 
+    enabled: bool = Field(default=True, description="look for faces of tracked people")
     detector: FaceDetectorBackend = "auto"
     detector_model: str = Field(
         default="face-detection-retail-0004", description="OMZ face detector for openvino"

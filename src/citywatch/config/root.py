@@ -6,6 +6,7 @@ from pydantic import Field, model_validator
 
 from citywatch.config.base import Section
 from citywatch.config.cameras import CameraConfig
+from citywatch.config.faces import FacesConfig
 from citywatch.config.pipeline import DetectorConfig, TrackerConfig
 from citywatch.config.storage import StorageConfig
 
@@ -26,6 +27,7 @@ class CitywatchConfig(Section):
     )
     detector: DetectorConfig = DetectorConfig()
     tracker: TrackerConfig = TrackerConfig()
+    faces: FacesConfig = FacesConfig()
     storage: StorageConfig = StorageConfig()
     cameras: list[CameraConfig] = []
 

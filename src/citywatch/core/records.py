@@ -79,6 +79,7 @@ class Alert:
     threshold: float
     embedder: str
     face_box: Box
+    frame_index: int = -1  # the matching frame, counted from 0 in the source
     evidence: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 

@@ -141,3 +141,31 @@ def scene_config(paths: dict[str, Path], loop: bool) -> dict:
             for camera in CAMERAS
         ],
     }
+
+
+def enrol_demo_person(store, faces) -> None:  # type: ignore[no-untyped-def]
+    """Put the astronaut on the demo watchlist from her original photograph (once)."""
+    import time
+
+    from skimage import data
+
+    from citywatch.store.watchlists import FaceRecords
+    from citywatch.watchlist.enrol import prepare_image
+
+    if faces is None:
+        return
+    records = FaceRecords(store)
+    if any(e.name == DEMO_PERSON for e in records.entries()):
+        return
+    photo = prepare_image(faces, np.ascontiguousarray(data.astronaut()[:, :, ::-1]), "astronaut")
+    records.add_entry(
+        DEMO_PERSON,
+        "demo: a person of interest walking through the site",
+        "demo data (scikit-image sample photograph)",
+        "demo",
+        time.time() + 86400,
+        [photo],
+    )
+
+
+DEMO_PERSON = "Eileen Collins (demo)"

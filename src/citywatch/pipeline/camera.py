@@ -17,6 +17,7 @@ from citywatch.config.cameras import CameraConfig
 from citywatch.config.pipeline import TrackerConfig
 from citywatch.detect.base import Detector
 from citywatch.ingest import CameraSupervisor, QueueClosed
+from citywatch.pipeline.face_stage import FaceStage
 from citywatch.pipeline.trackbook import TrackBook
 from citywatch.store import Store
 from citywatch.track.bytetrack import ByteTracker
@@ -48,6 +49,7 @@ class CameraWorker:
         store: Store,
         run_id: str,
         thumbnails: bool = True,
+        faces: FaceStage | None = None,
     ) -> None:
         self.camera = camera
         self.supervisor = supervisor
@@ -55,6 +57,7 @@ class CameraWorker:
         self.tracker = ByteTracker(tracker_config, frame_rate=camera.fps)
         self.book = TrackBook(camera.id, run_id, thumbnails=thumbnails)
         self.store = store
+        self.faces = faces
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"analyse-{camera.id}", daemon=True)
         self._analysed = 0
@@ -109,6 +112,8 @@ class CameraWorker:
                 detections = self.detector.detect(frame.image)
                 tracks = self.tracker.update(detections, dt=dt)
                 self.book.observe(frame, tracks)
+                if self.faces is not None:
+                    self.faces.process(frame, tracks)
                 self._save(self.tracker.pop_ended())
                 self._analysed += 1
                 self._busy_s += time.perf_counter() - started
@@ -120,6 +125,7 @@ class CameraWorker:
             self._save(self.tracker.end_all())
 
     def _save(self, ended: list[int]) -> None:
+        faces = self.faces.finish(ended) if self.faces is not None else {}
         for record, sightings in self.book.finish(ended):
-            self.store.save_track(record, sightings)
+            self.store.save_track(record, sightings + faces.get(record.local_id, []))
             self._stored += 1

@@ -7,27 +7,66 @@ import logging
 import time
 import uuid
 
+from citywatch.bus.local import LocalBus
 from citywatch.config import CitywatchConfig
 from citywatch.core.errors import CitywatchError
 from citywatch.detect.base import Detector
+from citywatch.faces.pipeline import FacePipeline
 from citywatch.ingest import CameraSupervisor
+from citywatch.pipeline.alerts import AlertPublisher
 from citywatch.pipeline.camera import CameraStats, CameraWorker
+from citywatch.pipeline.face_stage import FaceStage
 from citywatch.store import Store
+from citywatch.store.watchlists import FaceRecords
+from citywatch.watchlist.matcher import WatchlistMatcher
 
 log = logging.getLogger("citywatch.pipeline")
 
 
 class PipelineRunner:
-    def __init__(self, config: CitywatchConfig, store: Store, detector: Detector) -> None:
+    def __init__(
+        self,
+        config: CitywatchConfig,
+        store: Store,
+        detector: Detector,
+        faces: FacePipeline | None = None,
+        bus: LocalBus | None = None,
+    ) -> None:
         cameras = [c for c in config.cameras if c.enabled]
         if not cameras:
             raise CitywatchError("no enabled cameras in the configuration")
         self.run_id = uuid.uuid4().hex[:12]
         self.store = store
+        self.bus = bus or LocalBus()
+        self.matcher: WatchlistMatcher | None = None
+        publisher: AlertPublisher | None = None
+        if faces is not None:
+            records = FaceRecords(store)
+            self.matcher = WatchlistMatcher(records, faces.embedder.name, faces.threshold)
+            self.matcher.reload()
+            publisher = AlertPublisher(records, self.bus)
+            log.info(
+                "faces: %s; watchlist: %d photos, match at distance <= %.2f",
+                faces.name,
+                self.matcher.size,
+                faces.threshold,
+            )
         self.workers: list[CameraWorker] = []
         for camera in cameras:
             store.upsert_camera(camera)
             supervisor = CameraSupervisor.from_config(camera)
+            face_stage = (
+                FaceStage(
+                    faces,
+                    camera.id,
+                    self.run_id,
+                    self.matcher,
+                    publisher,
+                    best_shots=config.faces.best_shots,
+                )
+                if faces is not None
+                else None
+            )
             self.workers.append(
                 CameraWorker(
                     camera,
@@ -37,6 +76,7 @@ class PipelineRunner:
                     store,
                     self.run_id,
                     thumbnails=config.storage.thumbnails,
+                    faces=face_stage,
                 )
             )
 
