@@ -39,9 +39,10 @@ class _Shot:
 
 
 @dataclass
-class _TrackFaces:
+class _FaceGroup:
+    """The best shots of one face within a track."""
+
     shots: list[_Shot] = field(default_factory=list)  # best first
-    alerted: set[int] = field(default_factory=set)  # watchlist entries already alerted
     first_seen: float = 0.0
     last_seen: float = 0.0
 
@@ -53,8 +54,39 @@ class _TrackFaces:
         self.shots.sort(key=lambda s: -s.observation.quality.score)
         del self.shots[keep:]
 
+    def distance(self, embedding: np.ndarray) -> float:
+        best = self.shots[0].observation.embedding
+        return 1.0 - float(np.dot(best, embedding)) if best is not None else 2.0
+
+
+@dataclass
+class _TrackFaces:
+    """A track's faces, grouped by who they look like.
+
+    Usually one group. A second forms when a face is unlike every group so far: the tracker
+    swapped people (a crowd, a camera cut), and each person's face is kept and stored, rather
+    than the better-lit one standing for both.
+    """
+
+    groups: list[_FaceGroup] = field(default_factory=list)
+    alerted: set[int] = field(default_factory=set)  # watchlist entries already alerted
+
+    def offer(self, shot: _Shot, keep: int, same_person: float, max_groups: int = 4) -> None:
+        embedding = shot.observation.embedding
+        assert embedding is not None
+        nearest = min(self.groups, key=lambda g: g.distance(embedding), default=None)
+        if nearest is None or (
+            nearest.distance(embedding) > same_person and len(self.groups) < max_groups
+        ):
+            nearest = _FaceGroup()
+            self.groups.append(nearest)
+        nearest.offer(shot, keep)
+
     def satisfied(self, keep: int, good: float) -> bool:
-        return len(self.shots) >= keep and self.shots[-1].observation.quality.score >= good
+        return any(
+            len(g.shots) >= keep and g.shots[-1].observation.quality.score >= good
+            for g in self.groups
+        )
 
 
 class FaceStage:
@@ -109,7 +141,7 @@ class FaceStage:
     def _take(self, frame: Frame, observation: FaceObservation) -> None:
         state = self._tracks.setdefault(observation.track_id, _TrackFaces())
         shot = _Shot(observation, frame.wall_time, crop(frame.image, observation.box, margin=0.2))
-        state.offer(shot, self.best_shots)
+        state.offer(shot, self.best_shots, same_person=self.faces.threshold)
         if self.matcher is None or self.sink is None or observation.embedding is None:
             return
         match = self.matcher.match(observation.embedding)
@@ -135,26 +167,27 @@ class FaceStage:
         )
 
     def finish(self, track_ids: list[int]) -> dict[int, list[Sighting]]:
-        """Face sightings (the best face, with its embedding) of the tracks that ended."""
+        """Face sightings of the tracks that ended: each face group's best shot, embedded."""
         out: dict[int, list[Sighting]] = {}
         for track_id in track_ids:
             state = self._tracks.pop(track_id, None)
-            if state is None or not state.shots:
+            if state is None:
                 continue
-            best = state.shots[0]
-            x1, y1, x2, y2 = (float(v) for v in best.observation.box)
-            out[track_id] = [
-                Sighting(
-                    camera_id=self.camera_id,
-                    kind="face",
-                    first_seen=state.first_seen,
-                    last_seen=state.last_seen,
-                    best_time=best.time,
-                    best_box=(x1, y1, x2 - x1, y2 - y1),
-                    best_score=best.observation.quality.score,
-                    thumbnail=best.crop,
-                    embedding=best.observation.embedding,
-                    embedder=self.faces.embedder.name,
-                )
-            ]
+            out[track_id] = [self._sighting(group) for group in state.groups if group.shots]
         return out
+
+    def _sighting(self, group: _FaceGroup) -> Sighting:
+        best = group.shots[0]
+        x1, y1, x2, y2 = (float(v) for v in best.observation.box)
+        return Sighting(
+            camera_id=self.camera_id,
+            kind="face",
+            first_seen=group.first_seen,
+            last_seen=group.last_seen,
+            best_time=best.time,
+            best_box=(x1, y1, x2 - x1, y2 - y1),
+            best_score=best.observation.quality.score,
+            thumbnail=best.crop,
+            embedding=best.observation.embedding,
+            embedder=self.faces.embedder.name,
+        )
