@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from citywatch.store.watchlists import FaceRecords
+from citywatch.store.watchlists import FaceRecords, StoredVector
 
 log = logging.getLogger("citywatch.watchlist")
 
@@ -43,8 +43,13 @@ class WatchlistMatcher:
         self._names: dict[int, str] = {}
 
     def reload(self) -> None:
-        vectors = self.records.watchlist_vectors(self.embedder)
-        names = {e.id: e.name for e in self.records.entries()}
+        self.load(
+            self.records.watchlist_vectors(self.embedder),
+            {e.id: e.name for e in self.records.entries()},
+        )
+
+    def load(self, vectors: list[StoredVector], names: dict[int, str]) -> None:
+        """Replace what is matched against (reload does this from the database)."""
         with self._lock:
             self._matrix = (
                 np.stack([v.embedding for v in vectors]).astype(np.float32)
