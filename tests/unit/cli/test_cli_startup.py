@@ -28,7 +28,17 @@ def test_help_lists_the_commands():
     done = subprocess.run(
         [sys.executable, "-m", "citywatch", "--help"], capture_output=True, text=True, check=True
     )
-    for command in ("track", "eval", "run", "demo", "models", "faces", "watchlist"):
+    for command in (
+        "track",
+        "eval",
+        "run",
+        "demo",
+        "models",
+        "faces",
+        "watchlist",
+        "search",
+        "bench",
+    ):
         assert command in done.stdout
 
 
