@@ -33,7 +33,7 @@ def test_bench_search_prints_the_contract_json(kind, extra):
     args = ["search", "--n", "3000", "--dim", "32", "--index", kind, "--query-count", "50"]
     done = CliRunner().invoke(app, [*args, *extra, "--json"])
     assert done.exit_code == 0, done.output
-    result = json.loads(done.output)
+    result = json.loads(done.stdout)
     assert set(result) >= CONTRACT and result["n"] == 3000 and result["index"] == kind
     assert result["recall_at_1"] >= 0.99 and result["p95_ms"] >= result["p50_ms"] > 0
     assert result["data"]["generator"].endswith("clustered")
@@ -57,7 +57,7 @@ def test_bench_search_reads_npy_files(tmp_path):
         ],
     )
     assert done.exit_code == 0, done.output
-    result = json.loads(done.output)
+    result = json.loads(done.stdout)
     assert result["n"] == 500 and result["dim"] == 16 and result["recall_at_1"] == 1.0
 
 
