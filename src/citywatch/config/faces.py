@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from citywatch.config.base import Section
+from citywatch.faces.thresholds import DEFAULT_THRESHOLDS
 
 FaceDetectorBackend = Literal["auto", "openvino", "dlib", "mediapipe"]
 FaceEmbedderBackend = Literal["auto", "openvino", "dlib"]
@@ -51,11 +52,15 @@ class FacesConfig(Section):
     landmarks_model: str = "landmarks-regression-retail-0009"
     embedder: FaceEmbedderBackend = "auto"
     embedder_model: str = "face-reidentification-retail-0095"
+    thresholds: dict[str, float] = Field(
+        default_factory=lambda: dict(DEFAULT_THRESHOLDS),
+        description="same-person cosine distance per embedder model (measured defaults)",
+    )
     threshold: float | None = Field(
         default=None,
         gt=0,
         le=2,
-        description="same-person cosine distance; unset: the embedder's measured default",
+        description="one threshold for whichever embedder runs (overrides `thresholds`)",
     )
     device: str = "CPU"
     regions: bool = Field(

@@ -15,16 +15,7 @@ import numpy as np
 from citywatch.faces.align import OMZ_REID_TEMPLATE, DlibChipAligner, SimilarityAligner
 from citywatch.faces.base import l2_normalise
 from citywatch.faces.openvino_model import OpenVinoModel
-
-# Same-person thresholds in cosine distance, chosen by one rule for both (bench/faces_verify.py):
-# the largest distance with a false-match rate of at most 0.1 % on the 590 LFW impostor pairs,
-# rounded down, then validated on the other sets. Only impostor pairs choose it (there are
-# hundreds), not the few dozen genuine ones, and a false match is the costly error for a
-# watchlist. Measured: 0.5128 for face-reidentification-retail-0095 and 0.0471-0.0481 for
-# dlib's ResNet (detector-dependent). Published values for comparison: OMZ's demo uses 0.6
-# (0.3 of half the cosine distance); dlib's Euclidean 0.6 is about 0.096 here.
-OMZ_REID_THRESHOLD = 0.51
-DLIB_RESNET_THRESHOLD = 0.047
+from citywatch.faces.thresholds import DLIB_RESNET_THRESHOLD, OMZ_REID_THRESHOLD
 
 
 class OmzFaceEmbedder:

@@ -113,8 +113,8 @@ def create_face_pipeline(
 ) -> FacePipeline:
     """Detector, landmarks, embedder and quality gate from the configuration.
 
-    `threshold` (e.g. from --threshold) beats `config.threshold`, which beats the embedder's
-    default.
+    `threshold` (e.g. from --threshold) beats `config.threshold`, which beats the
+    configuration's per-model `thresholds`, which beat the embedder's measured default.
     """
     config = config or FacesConfig()
     embedder, landmarker = create_embedder(config, registry)
@@ -135,7 +135,7 @@ def create_face_pipeline(
         landmarker,
         embedder,
         gate=gate,
-        threshold=threshold if threshold is not None else config.threshold,
+        threshold=_threshold(threshold, config, embedder.name),
         regions=RegionSearch(
             upscale_to=config.region_upscale_to, head_fraction=config.region_head_fraction
         ),
@@ -145,3 +145,11 @@ def create_face_pipeline(
         "faces: %s (same person at cosine distance <= %.3f)", pipeline.name, pipeline.threshold
     )
     return pipeline
+
+
+def _threshold(given: float | None, config: FacesConfig, embedder: str) -> float | None:
+    if given is not None:
+        return given
+    if config.threshold is not None:
+        return config.threshold
+    return config.thresholds.get(embedder)  # None: the embedder's own default

@@ -117,3 +117,18 @@ def test_cli_exits_2_with_one_line_for_a_bad_config(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert code == 2
     assert len(err.splitlines()) == 1 and "cameras[0].fps" in err and str(path) in err
+
+
+def test_face_thresholds_are_per_model_with_one_override(tmp_path):
+    from citywatch.faces.factory import create_face_pipeline
+    from citywatch.models import ModelRegistry
+
+    config = parse_config({"faces": {"thresholds": {"dlib-face-recognition-resnet-v1": 0.09}}})
+    assert parse_config({}).faces.thresholds["face-reidentification-retail-0095"] == 0.51
+    # an empty model directory: the package-shipped dlib embedder runs, with its configured value
+    pipeline = create_face_pipeline(config.faces, ModelRegistry(tmp_path))
+    assert (
+        pipeline.embedder.name == "dlib-face-recognition-resnet-v1" and pipeline.threshold == 0.09
+    )
+    override = parse_config({"faces": {"threshold": 0.2}})
+    assert create_face_pipeline(override.faces, ModelRegistry(tmp_path)).threshold == 0.2
