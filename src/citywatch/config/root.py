@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
+from citywatch.config.attributes import AttributesConfig
 from citywatch.config.base import Section
 from citywatch.config.cameras import CameraConfig
 from citywatch.config.faces import FacesConfig
+from citywatch.config.gait import GaitConfig
 from citywatch.config.pipeline import DetectorConfig, TrackerConfig
+from citywatch.config.reid import ReidConfig
 from citywatch.config.storage import StorageConfig
 
 
@@ -28,6 +31,9 @@ class CitywatchConfig(Section):
     detector: DetectorConfig = DetectorConfig()
     tracker: TrackerConfig = TrackerConfig()
     faces: FacesConfig = FacesConfig()
+    reid: ReidConfig = ReidConfig()
+    attributes: AttributesConfig = AttributesConfig()
+    gait: GaitConfig = GaitConfig()
     storage: StorageConfig = StorageConfig()
     cameras: list[CameraConfig] = []
 

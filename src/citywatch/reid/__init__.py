@@ -1,0 +1,1 @@
+"""Appearance re-identification: an embedding per person track, association across cameras."""
