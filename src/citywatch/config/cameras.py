@@ -17,17 +17,24 @@ class Point(Section):
 
 
 class Neighbour(Section):
-    """A camera a person can walk to from this one, and how long that walk plausibly takes."""
+    """A camera a person can walk to from this one, and how long that walk plausibly takes.
+
+    Transit runs from leaving one camera's view to entering the other's, either way round.
+    A negative shortest transit says the views overlap: a person may enter the neighbour's
+    view up to that many seconds before leaving this one.
+    """
 
     camera: str
-    transit_s: tuple[float, float] = Field(description="shortest and longest plausible transit")
+    transit_s: tuple[float, float] = Field(
+        description="shortest and longest plausible transit, seconds (negative: views overlap)"
+    )
 
     @field_validator("transit_s")
     @classmethod
     def _ordered(cls, value: tuple[float, float]) -> tuple[float, float]:
         low, high = value
-        if low < 0 or high < low:
-            raise ValueError("must be [shortest, longest] with 0 <= shortest <= longest")
+        if high < low or high < 0:
+            raise ValueError("must be [shortest, longest] with shortest <= longest, longest >= 0")
         return value
 
 

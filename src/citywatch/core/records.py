@@ -95,3 +95,25 @@ class Event:
     run_id: str | None = None
     track_local_id: int | None = None
     thumbnail: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class TrackAppearance:
+    """What a person track looked like, and which person across cameras it was taken to be.
+
+    `embedding` is the re-ID model's L2-normalised mean over the track's best crops;
+    `identity_id` names the person across cameras (a new one when nothing matched),
+    `linked_to` the earlier track it was matched with and `link_distance` how close that was.
+    `attributes` are search filters only (clothing colour, bag, ...; `citywatch.attributes`).
+    """
+
+    embedder: str
+    embedding: np.ndarray = field(repr=False, compare=False)
+    identity_id: str
+    crops: int
+    link_distance: float | None = None
+    linked_to: tuple[str, str, int] | None = None  # (camera_id, run_id, local_id)
+    link_source: str = "appearance"  # "appearance", "appearance+gait", "new", "operator"
+    attributes: dict[str, Any] | None = None
+    gait: np.ndarray | None = field(default=None, repr=False, compare=False)
+    gait_quality: float | None = None

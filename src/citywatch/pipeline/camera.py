@@ -15,9 +15,11 @@ from dataclasses import dataclass
 
 from citywatch.config.cameras import CameraConfig
 from citywatch.config.pipeline import TrackerConfig
+from citywatch.core.classes import ObjectClass
 from citywatch.detect.base import Detector
 from citywatch.ingest import CameraSupervisor, QueueClosed
 from citywatch.pipeline.face_stage import FaceStage
+from citywatch.pipeline.reid_stage import ReidStage
 from citywatch.pipeline.trackbook import TrackBook
 from citywatch.store import Store
 from citywatch.track.bytetrack import ByteTracker
@@ -37,6 +39,7 @@ class CameraStats:
     tracks_stored: int
     analysis_ms: float  # mean detect+track time per analysed frame
     last_error: str | None
+    reid_ms_per_track: float = 0.0
 
 
 class CameraWorker:
@@ -50,6 +53,7 @@ class CameraWorker:
         run_id: str,
         thumbnails: bool = True,
         faces: FaceStage | None = None,
+        reid: ReidStage | None = None,
     ) -> None:
         self.camera = camera
         self.supervisor = supervisor
@@ -58,6 +62,7 @@ class CameraWorker:
         self.book = TrackBook(camera.id, run_id, thumbnails=thumbnails)
         self.store = store
         self.faces = faces
+        self.reid = reid
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"analyse-{camera.id}", daemon=True)
         self._analysed = 0
@@ -92,6 +97,7 @@ class CameraWorker:
             tracks_stored=self._stored,
             analysis_ms=1000 * self._busy_s / max(self._analysed, 1),
             last_error=ingest.last_error,
+            reid_ms_per_track=self.reid.ms_per_track if self.reid is not None else 0.0,
         )
 
     def _run(self) -> None:
@@ -114,6 +120,8 @@ class CameraWorker:
                 self.book.observe(frame, tracks)
                 if self.faces is not None:
                     self.faces.process(frame, tracks)
+                if self.reid is not None:
+                    self.reid.process(frame, tracks)
                 self._save(self.tracker.pop_ended())
                 self._analysed += 1
                 self._busy_s += time.perf_counter() - started
@@ -126,6 +134,14 @@ class CameraWorker:
 
     def _save(self, ended: list[int]) -> None:
         faces = self.faces.finish(ended) if self.faces is not None else {}
+        if self.reid is not None:
+            self.reid.finish(ended)
         for record, sightings in self.book.finish(ended):
-            self.store.save_track(record, sightings + faces.get(record.local_id, []))
+            sightings = sightings + faces.get(record.local_id, [])
+            appearance = None
+            if self.reid is not None and record.class_id == ObjectClass.PERSON:
+                appearance = self.reid.appearance(record, sightings)
+            self.store.save_track(record, sightings, appearance)
             self._stored += 1
+        if self.reid is not None:
+            self.reid.discard(ended)

@@ -16,6 +16,10 @@ from citywatch.ingest import CameraSupervisor
 from citywatch.pipeline.alerts import AlertPublisher
 from citywatch.pipeline.camera import CameraStats, CameraWorker
 from citywatch.pipeline.face_stage import FaceStage
+from citywatch.pipeline.reid_stage import AttributeReader, ReidStage
+from citywatch.reid.association import IdentityAssociator
+from citywatch.reid.base import PersonEmbedder
+from citywatch.reid.topology import CameraTopology
 from citywatch.store import Store
 from citywatch.store.watchlists import FaceRecords
 from citywatch.watchlist.matcher import WatchlistMatcher
@@ -31,6 +35,8 @@ class PipelineRunner:
         detector: Detector,
         faces: FacePipeline | None = None,
         bus: LocalBus | None = None,
+        reid: PersonEmbedder | None = None,
+        attributes: AttributeReader | None = None,
     ) -> None:
         cameras = [c for c in config.cameras if c.enabled]
         if not cameras:
@@ -51,6 +57,9 @@ class PipelineRunner:
                 self.matcher.size,
                 faces.threshold,
             )
+        self.associator: IdentityAssociator | None = None
+        if reid is not None:
+            self.associator = _associator(config, reid)
         self.workers: list[CameraWorker] = []
         for camera in cameras:
             store.upsert_camera(camera)
@@ -77,8 +86,29 @@ class PipelineRunner:
                     self.run_id,
                     thumbnails=config.storage.thumbnails,
                     faces=face_stage,
+                    reid=self._reid_stage(config, camera.id, reid, attributes),
                 )
             )
+
+    def _reid_stage(
+        self,
+        config: CitywatchConfig,
+        camera_id: str,
+        embedder: PersonEmbedder | None,
+        attributes: AttributeReader | None,
+    ) -> ReidStage | None:
+        if embedder is None or self.associator is None:
+            return None
+        return ReidStage(
+            embedder,
+            self.associator,
+            camera_id,
+            self.run_id,
+            best_crops=config.reid.best_crops,
+            min_height_px=config.reid.min_height_px,
+            min_frames=config.reid.min_frames,
+            attributes=attributes,
+        )
 
     def start(self) -> PipelineRunner:
         for worker in self.workers:
@@ -130,3 +160,19 @@ class PipelineRunner:
 
     def failures(self) -> list[str]:
         return [f"{w.camera.id}: {w.failure}" for w in self.workers if w.failure is not None]
+
+
+def _associator(config: CitywatchConfig, embedder: PersonEmbedder) -> IdentityAssociator:
+    from citywatch.store.people import new_identity_id
+
+    threshold = config.reid.match_distance or embedder.default_threshold
+    topology = CameraTopology(
+        config.cameras, config.reid.unlinked_window_s, config.reid.same_camera_gap_s
+    )
+    log.info(
+        "re-ID: %s; tracks joined across cameras at distance <= %.2f (%s)",
+        embedder.name,
+        threshold,
+        "configured neighbours" if topology.configured else "no topology: any camera",
+    )
+    return IdentityAssociator(topology, threshold, new_identity_id)

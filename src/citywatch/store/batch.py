@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import delete, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from citywatch.core.records import Event, Sighting, TrackRecord
+from citywatch.core.records import Event, Sighting, TrackAppearance, TrackRecord
 from citywatch.store import convert
+from citywatch.store.identities import add_appearances
 from citywatch.store.schema import CameraRow, EventRow, SightingRow, TrackRow
 
 log = logging.getLogger(__name__)
@@ -46,10 +47,11 @@ class PendingSighting:
 class PendingTrack:
     track: TrackRecord
     sightings: list[PendingSighting]
+    appearance: TrackAppearance | None = None
 
     @property
     def rows(self) -> int:
-        return 1 + len(self.sightings)
+        return 1 + len(self.sightings) + (self.appearance is not None)
 
     @property
     def thumbs(self) -> list[Thumb]:
@@ -174,6 +176,10 @@ def add_tracks(session: Session, items: list[PendingTrack]) -> list[str]:
     ]
     if sightings:
         session.execute(insert(SightingRow), sightings)
+    add_appearances(
+        session,
+        [(existing[key], item.track, item.appearance) for key, item in latest.items()],
+    )
     return replaced
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from citywatch.core.classes import ObjectClass
-from citywatch.core.records import Event, Sighting, TrackPoint, TrackRecord
+from citywatch.core.records import Event, Sighting, TrackAppearance, TrackPoint, TrackRecord
 from citywatch.store.readmodels import CameraInfo, EventInfo, SightingInfo, TrackInfo
 from citywatch.store.schema import CameraRow, EventRow, SightingRow, TrackRow
 
@@ -101,6 +101,31 @@ def vector_bytes(vector: Any) -> bytes | None:
 
 def vector_from(data: bytes) -> np.ndarray:
     return np.frombuffer(data, dtype=np.float32)
+
+
+def appearance_values(
+    appearance: TrackAppearance, track_id: int, track: TrackRecord
+) -> dict[str, Any]:
+    """Column values of a track appearance row (everything but the id)."""
+    return {
+        "track_id": track_id,
+        "camera_id": track.camera_id,
+        "started_at": float(track.started_at),
+        "identity_id": appearance.identity_id,
+        "link_distance": None
+        if appearance.link_distance is None
+        else float(appearance.link_distance),
+        "link_source": appearance.link_source,
+        "embedder": appearance.embedder,
+        "embedding": vector_bytes(appearance.embedding),
+        "crops": int(appearance.crops),
+        "attributes": None
+        if appearance.attributes is None
+        else plain_json(appearance.attributes, "attributes"),
+        "gait": vector_bytes(appearance.gait),
+        "gait_quality": None if appearance.gait_quality is None else float(appearance.gait_quality),
+        "day": utc_day(float(track.started_at)),
+    }
 
 
 def event_values(event: Event, values: dict[str, Any], thumbnail: str | None) -> dict[str, Any]:

@@ -108,3 +108,27 @@ class AlertInfo:
     evidence_path: str | None
     review: str
     day: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class AppearanceInfo:
+    """A stored person track with its appearance: what search by example and trajectories read.
+
+    `thumbnail_path` and `box` are the track's best body view ("object" sighting).
+    """
+
+    track_id: int
+    camera_id: str
+    run_id: str
+    local_id: int
+    started_at: float
+    ended_at: float
+    identity_id: str | None
+    link_distance: float | None
+    link_source: str
+    embedder: str
+    embedding: Any  # np.ndarray, L2-normalised float32
+    attributes: dict[str, Any] | None
+    box: Box | None
+    best_time: float | None
+    thumbnail_path: str | None

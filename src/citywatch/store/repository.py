@@ -23,7 +23,7 @@ from sqlalchemy.orm import sessionmaker
 from citywatch.config.cameras import CameraConfig
 from citywatch.config.storage import StorageConfig
 from citywatch.core.errors import StoreError
-from citywatch.core.records import Event, Sighting, TrackRecord
+from citywatch.core.records import Event, Sighting, TrackAppearance, TrackRecord
 from citywatch.core.redact import mask_url
 from citywatch.store import convert
 from citywatch.store.batch import PendingEvent, PendingSighting, PendingTrack, Thumb
@@ -157,18 +157,23 @@ class Store:
                 raise self._error(f"cannot save camera {camera.id}", exc) from exc
         self._writer.known_cameras.add(camera.id)
 
-    def save_track(self, track: TrackRecord, sightings: Sequence[Sighting] = ()) -> None:
-        """Buffer a finished track and its sightings.
+    def save_track(
+        self,
+        track: TrackRecord,
+        sightings: Sequence[Sighting] = (),
+        appearance: TrackAppearance | None = None,
+    ) -> None:
+        """Buffer a finished track, its sightings and (person tracks) its appearance.
 
         A track is named by (camera_id, run_id, local_id); saving it again replaces the earlier
-        row and its sightings, so a retried save never duplicates.
+        row, its sightings and its appearance, so a retried save never duplicates.
         """
         self._check_open()
         pending = [
             PendingSighting(s, self._thumb(s.camera_id, s.first_seen, s.thumbnail))
             for s in sightings
         ]
-        self._writer.add(PendingTrack(track, pending))
+        self._writer.add(PendingTrack(track, pending, appearance))
 
     def save_event(self, event: Event) -> None:
         """Buffer a rule event. Raises TypeError at once for values JSON cannot hold."""

@@ -50,6 +50,7 @@ NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
 
 CAMERA_ID_LENGTH = 64
 RUN_ID_LENGTH = 64
+IDENTITY_ID_LENGTH = 32
 
 
 class Base(DeclarativeBase):
@@ -196,4 +197,45 @@ class EventRow(Base):
     run_id: Mapped[str | None] = mapped_column(String(RUN_ID_LENGTH))
     track_local_id: Mapped[int | None] = mapped_column(Integer)
     thumbnail_path: Mapped[str | None] = mapped_column(String(512))
+    day: Mapped[dt.date] = mapped_column(index=True)
+
+
+class IdentityRow(Base):
+    """A person across cameras: the tracks the association (or an operator) took to be one.
+
+    The id is made where the association runs (a UUID), not by the database, so records
+    buffered for a batched write, or made on another node, can name it before it is stored.
+    """
+
+    __tablename__ = "identities"
+
+    id: Mapped[str] = mapped_column(String(IDENTITY_ID_LENGTH), primary_key=True)
+    first_seen: Mapped[float] = mapped_column(index=True)
+    last_seen: Mapped[float]
+    label: Mapped[str | None] = mapped_column(String(200))  # an operator's note, never a name guess
+
+
+class TrackAppearanceRow(Base):
+    """One person track's appearance: re-ID embedding, attributes, gait, and its identity."""
+
+    __tablename__ = "track_appearances"
+    __table_args__ = (NEVER_REUSE_IDS,)
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    track_id: Mapped[int] = mapped_column(
+        RowId, ForeignKey("tracks.id", ondelete="CASCADE"), unique=True
+    )
+    camera_id: Mapped[str] = mapped_column(ForeignKey("cameras.id"))
+    started_at: Mapped[float] = mapped_column(index=True)
+    identity_id: Mapped[str | None] = mapped_column(
+        ForeignKey("identities.id", ondelete="SET NULL"), index=True
+    )
+    link_distance: Mapped[float | None]
+    link_source: Mapped[str] = mapped_column(String(32))
+    embedder: Mapped[str] = mapped_column(String(64))
+    embedding: Mapped[bytes] = mapped_column(LargeBinary)
+    crops: Mapped[int] = mapped_column(Integer)
+    attributes: Mapped[dict[str, Any] | None]
+    gait: Mapped[bytes | None] = mapped_column(LargeBinary)
+    gait_quality: Mapped[float | None]
     day: Mapped[dt.date] = mapped_column(index=True)

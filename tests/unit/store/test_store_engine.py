@@ -34,6 +34,8 @@ TABLES = {
     "events",
     "watchlist_entries",
     "watchlist_photos",
+    "identities",
+    "track_appearances",
     "alerts",
 }
 
