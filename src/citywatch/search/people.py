@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from citywatch.attributes import AttributeQuery, PersonAttributes, matches, score
 from citywatch.store.people import PersonRecords
 from citywatch.store.readmodels import AppearanceInfo
 
@@ -71,3 +72,17 @@ def search_people(
             break
         hits.append(PersonHit(candidates[i], float(distances[i]), fits[i]))
     return hits
+
+
+def attribute_filter(query: AttributeQuery, present_threshold: float = 0.5) -> AttributeFilter:
+    """Stored attributes that satisfy `query` -> their fit score; others -> None."""
+
+    def fit(stored: dict[str, Any] | None) -> float | None:
+        if stored is None:
+            return None
+        attributes = PersonAttributes.from_json(stored)
+        if not matches(attributes, query, present_threshold):
+            return None
+        return score(attributes, query)
+
+    return fit

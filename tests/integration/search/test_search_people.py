@@ -77,3 +77,17 @@ def test_filters_by_camera_time_and_attributes(records) -> None:
 def test_a_query_without_its_embedder_is_refused(records) -> None:
     with pytest.raises(ValueError, match="embedder"):
         search_people(records, top=1, query=unit(1))
+
+
+def test_a_described_query_filters_on_stored_attributes(records) -> None:
+    from citywatch.attributes import AttributeQuery
+    from citywatch.search.people import attribute_filter
+
+    hits = search_people(
+        records, top=5, attributes=attribute_filter(AttributeQuery.parse("upper=red"))
+    )
+    assert sorted(h.appearance.local_id for h in hits) == [1, 3, 4]
+    none = search_people(
+        records, top=5, attributes=attribute_filter(AttributeQuery.parse("upper=green"))
+    )
+    assert none == []
