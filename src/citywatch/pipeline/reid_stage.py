@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -37,7 +38,7 @@ class AttributeReader(Protocol):
 
 class GaitSource(Protocol):
     def process(self, frame: Frame, tracks: Detections) -> None: ...
-    def finish(self, ended: list[int]) -> dict[int, object]: ...
+    def finish(self, ended_track_ids: list[int]) -> Mapping[int, object]: ...
 
 
 @dataclass
@@ -84,9 +85,9 @@ class ReidStage:
         return 1000 * self.busy_s / max(self.tracks_embedded, 1)
 
     def process(self, frame: Frame, tracks: Detections) -> None:
+        if self.gait is not None:  # every frame, all tracks: others' boxes mark occlusion
+            self.gait.process(frame, tracks)
         people = tracks[tracks.class_id == int(ObjectClass.PERSON)]
-        if self.gait is not None:
-            self.gait.process(frame, people)
         if not len(people):
             return
         height, width = frame.image.shape[:2]

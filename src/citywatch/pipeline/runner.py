@@ -26,6 +26,11 @@ from citywatch.watchlist.matcher import WatchlistMatcher
 
 log = logging.getLogger("citywatch.pipeline")
 
+# Gait distances between different people are about a fifth of appearance ones (cosine,
+# PETS09: 0.11-0.13 against ~0.6, bench/gait_eval.py), so they are scaled up by this before
+# being mixed with appearance distances.
+GAIT_DISTANCE_SCALE = 0.2
+
 
 class PipelineRunner:
     def __init__(
@@ -99,6 +104,11 @@ class PipelineRunner:
     ) -> ReidStage | None:
         if embedder is None or self.associator is None:
             return None
+        gait = None
+        if config.gait.enabled:
+            from citywatch.gait import GaitStage  # OpenCV's background models: only when asked
+
+            gait = GaitStage(config.gait, camera_id)
         return ReidStage(
             embedder,
             self.associator,
@@ -108,6 +118,7 @@ class PipelineRunner:
             min_height_px=config.reid.min_height_px,
             min_frames=config.reid.min_frames,
             attributes=attributes,
+            gait=gait,
         )
 
     def start(self) -> PipelineRunner:
@@ -175,4 +186,10 @@ def _associator(config: CitywatchConfig, embedder: PersonEmbedder) -> IdentityAs
         threshold,
         "configured neighbours" if topology.configured else "no topology: any camera",
     )
-    return IdentityAssociator(topology, threshold, new_identity_id)
+    return IdentityAssociator(
+        topology,
+        threshold,
+        new_identity_id,
+        gait_weight=config.reid.gait_weight if config.gait.enabled else 0.0,
+        gait_scale=GAIT_DISTANCE_SCALE,
+    )
