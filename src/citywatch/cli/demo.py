@@ -40,20 +40,26 @@ def _run_pipeline(
 
     Returns the store, still open, for the caller to report from and close.
     """
+    from citywatch.attributes.reader import create_attribute_reader
     from citywatch.detect import create_detector
     from citywatch.faces.factory import create_face_pipeline
     from citywatch.pipeline.runner import PipelineRunner
+    from citywatch.reid.factory import create_person_embedder
     from citywatch.store import open_store_from_config
 
     cameras = sum(1 for c in config.cameras if c.enabled)
     registry = registry_for(config, model_dir)
     detector = create_detector(config.detector, registry, cameras)
     faces = create_face_pipeline(config.faces, registry) if config.faces.enabled else None
+    reid = create_person_embedder(config.reid, registry) if config.reid.enabled else None
+    attributes = None
+    if reid is not None and config.attributes.enabled:  # read from the crops re-ID keeps
+        attributes = create_attribute_reader(config.attributes, registry)
     store = open_store_from_config(config.storage, data_dir)
     try:
         if before_start is not None:
             before_start(store, faces)
-        runner = PipelineRunner(config, store, detector, faces)
+        runner = PipelineRunner(config, store, detector, faces, reid=reid, attributes=attributes)
         stop = threading.Event()
         handlers = {
             sig: signal.signal(sig, lambda *_: stop.set())
@@ -99,6 +105,12 @@ def _print_summary(runner: PipelineRunner, store: Store) -> None:
     stderr.print(
         f"store: {counts.cameras} cameras, {counts.tracks} tracks, {counts.sightings} sightings"
     )
+    if runner.associator is not None:
+        from citywatch.store.people import PersonRecords
+
+        identities = PersonRecords(store).identities(limit=100_000)
+        across = sum(1 for *_, cameras in identities if cameras > 1)
+        stderr.print(f"people: {len(identities)} identities, {across} seen on several cameras")
 
 
 def run(

@@ -1,18 +1,32 @@
-"""`citywatch search face`: where has the person in this photo been?"""
+"""`citywatch search face`: where has the person in this photo been?
+`citywatch search person`: which of these person crops, or stored tracks, look like this one?
+`citywatch search attributes` / `trajectory`: see `search_people`."""
 
 from __future__ import annotations
 
 import json
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from citywatch.cli.common import load_or_default, registry_for
+from citywatch.cli.search_people import WHERE_HELP, attributes, search_stored_people, trajectory
+from citywatch.core.errors import UsageError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 app = typer.Typer(
-    help="Search by face photo (stored sightings or one-off footage).", no_args_is_help=True
+    help="Search by face photo (stored sightings or one-off footage) or by person crop.",
+    no_args_is_help=True,
 )
+
+REID_EMBEDDERS = ("auto", "openvino", "colour")
+
+app.command("attributes")(attributes)
+app.command("trajectory")(trajectory)
 
 
 @app.command("face")
@@ -89,3 +103,98 @@ def _search_stored(data_dir, settings, faces, query, camera, as_json) -> None:  
             typer.echo(json.dumps(row) if as_json else text)
     finally:
         store.close()
+
+
+@app.command("person")
+def person(
+    query: Path = typer.Option(..., "--query", help="a crop of the person (one person, whole)"),
+    gallery: Path | None = typer.Option(
+        None, "--gallery", help="rank this folder of person crops (sub-folders too)"
+    ),
+    top: int = typer.Option(10, "--top", help="how many of the nearest to show"),
+    config: Path | None = typer.Option(None, "--config", "-c"),
+    model_dir: Path | None = typer.Option(None, "--model-dir"),
+    embedder: str | None = typer.Option(
+        None, "--embedder", help="auto, openvino or colour [default: the configuration's]"
+    ),
+    data_dir: Path = typer.Option(
+        Path("citywatch-data"), "--data-dir", help="without --gallery: stored tracks to search"
+    ),
+    where: str | None = typer.Option(None, "--where", help="stored: " + WHERE_HELP),
+    camera: str | None = typer.Option(None, "--camera", help="stored: one camera only"),
+    max_distance: float | None = typer.Option(
+        None, "--max-distance", help="stored: leave out tracks farther than this"
+    ),
+    as_json: bool = typer.Option(False, "--json", help="one JSON object a line"),
+) -> None:
+    """With --gallery: the gallery crops nearest in appearance, nearest first; with --json one
+    line each, {"rank", "image", "box", "distance"} (box: the whole image, [0, 0, w, h]).
+    Without: the stored person tracks nearest in appearance, each with its identity (follow it
+    with `search trajectory IDENTITY`)."""
+    from citywatch.core.images import load_image
+
+    if embedder is not None and embedder not in REID_EMBEDDERS:
+        raise UsageError(
+            f"--embedder: unknown {embedder!r} (choose from {', '.join(REID_EMBEDDERS)})"
+        )
+    if top < 1:
+        raise UsageError(f"--top: {top} is not a positive number of results")
+    if gallery is None:
+        search_stored_people(
+            load_image(query),
+            data_dir,
+            top,
+            config,
+            model_dir,
+            embedder,
+            where,
+            camera,
+            max_distance,
+            as_json,
+        )
+        return
+    if where is not None or camera is not None:
+        raise UsageError("--where and --camera filter stored tracks; a --gallery is ranked whole")
+    _search_gallery(load_image(query), gallery, top, config, model_dir, embedder, as_json)
+
+
+def _search_gallery(
+    crop: np.ndarray,
+    gallery: Path,
+    top: int,
+    config: Path | None,
+    model_dir: Path | None,
+    embedder: str | None,
+    as_json: bool,
+) -> None:
+    from citywatch.reid.factory import create_person_embedder
+    from citywatch.reid.gallery import gallery_images, rank_gallery
+
+    paths = gallery_images(gallery)  # a missing or empty folder fails before a model loads
+    settings = load_or_default(config)
+    reid = settings.reid
+    if embedder is not None:
+        reid = reid.model_copy(update={"embedder": embedder})
+    model = create_person_embedder(reid, registry_for(settings, model_dir))
+    hits = rank_gallery(model, crop, paths, top, on_skip=_warn)
+    if as_json:
+        for hit in hits:
+            typer.echo(json.dumps(hit.as_dict()))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"nearest to the query ({model.name})")
+    table.add_column("rank", justify="right")
+    table.add_column("image", overflow="fold")  # whole paths, wrapped rather than cut
+    table.add_column("box (x y w h)")
+    table.add_column("distance", justify="right")
+    for hit in hits:
+        box = " ".join(str(v) for v in hit.box)
+        table.add_row(str(hit.rank), str(hit.image), box, f"{hit.distance:.3f}")
+    Console(soft_wrap=True).print(table)
+
+
+def _warn(message: str) -> None:
+    # One line on stderr per skipped image, greppable (the log handler may wrap long lines).
+    typer.echo(f"citywatch: warning: {message}", err=True)

@@ -20,7 +20,9 @@ from citywatch.eval.crosscam import (
     score_links,
     write_offset_view,
 )
-from citywatch.eval.motfile import read_mot
+from citywatch.eval.motfile import MotRows, read_mot
+from citywatch.eval.reid import PETS09
+from citywatch.pipeline.reid_stage import AttributeReader
 from citywatch.reid.base import PersonEmbedder
 
 PETS = Path("tracking/pets09_s2l1")
@@ -33,7 +35,7 @@ class TwoCameraResult:
     scores: LinkScores
     tracks: dict[str, int]  # person tracks stored per camera
     appearances: int
-    ms_per_track: float  # embedding + association, per person track, mean over cameras
+    ms_per_track: float  # embedding, attributes, association per person track, camera mean
     threshold: float
     example_identity: str | None  # an identity with tracks on both cameras
 
@@ -53,7 +55,7 @@ def write_views(data_dir: Path, work: Path, frames: int, offset_frames: int) -> 
     }
 
 
-def scene_config(clips: dict[str, Path], offset_s: float) -> dict:
+def scene_config(clips: dict[str, Path], offset_s: float, gait: bool = False) -> dict:
     """Configuration of the two cameras as overlapping neighbours."""
     return {
         "cameras": [
@@ -68,6 +70,7 @@ def scene_config(clips: dict[str, Path], offset_s: float) -> dict:
             {"id": "b", "source": str(clips["b"]), "fps": 10, "realtime": True},
         ],
         "faces": {"enabled": False},
+        "gait": {"enabled": gait},
         "storage": {"thumbnails": True},
     }
 
@@ -79,23 +82,35 @@ def run_scene(
     embedder: PersonEmbedder,
     frames: int = 400,
     offset_frames: int = 40,
+    gait: bool = False,
+    clips_dir: Path | None = None,
+    attributes: AttributeReader | None = None,
 ) -> TwoCameraResult:
+    """Run the scene with its store under `work / "data"`; clips are written to `clips_dir`
+    (default `work / "clips"`) unless already there, so repeated runs share them."""
     from citywatch.config import parse_config
     from citywatch.pipeline.runner import PipelineRunner
     from citywatch.store import open_store
     from citywatch.store.people import PersonRecords
 
-    clips = write_views(data_dir, work / "clips", frames, offset_frames)
-    config = parse_config(scene_config(clips, offset_frames / 10.0), origin="two-camera scene")
-    store = open_store(None, work / "data")
+    clips = clips_dir or work / "clips"
+    if not (clips / "camera-b.mp4").is_file():  # the same clips serve repeated runs
+        write_views(data_dir, clips, frames, offset_frames)
+    clips_by_camera = {c: clips / f"camera-{c}.mp4" for c in ("a", "b")}
+    config = parse_config(
+        scene_config(clips_by_camera, offset_frames / 10.0, gait), origin="two-camera scene"
+    )
+    store = open_store(None, work / "data", thumbnails=True)
     try:
-        runner = PipelineRunner(config, store, detector, reid=embedder)
+        runner = PipelineRunner(config, store, detector, reid=embedder, attributes=attributes)
         runner.start()
         runner.wait()
         runner.stop()
         stats = runner.stats()
         truth = read_mot(data_dir / PETS / "gt" / "gt.txt", scale=PETS_SCALE)
         truth = truth.select(truth.conf > 0)
+        # PETS gives a person a new id each time they walk back into view: one id a person.
+        truth = MotRows(truth.frame, PETS09.person_ids(truth.track_id), truth.xywh, truth.conf)
         appearances = PersonRecords(store).appearances()
         labels: dict[int, int] = {}
         tracks: dict[str, int] = {}
