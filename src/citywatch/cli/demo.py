@@ -108,9 +108,13 @@ def _print_summary(runner: PipelineRunner, store: Store) -> None:
     if runner.associator is not None:
         from citywatch.store.people import PersonRecords
 
-        identities = PersonRecords(store).identities(limit=100_000)
-        across = sum(1 for *_, cameras in identities if cameras > 1)
-        stderr.print(f"people: {len(identities)} identities, {across} seen on several cameras")
+        people = PersonRecords(store)
+        identities = people.identities(limit=100_000)
+        across = [identity for identity, *_, cameras in identities if cameras > 1]
+        stderr.print(f"people: {len(identities)} identities, {len(across)} on several cameras")
+        for identity in across[:5]:
+            path = " -> ".join(a.camera_id for a in people.trajectory(identity))
+            stderr.print(f"  {identity}: {path}  (citywatch search trajectory {identity})")
 
 
 def run(
