@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
 
 from citywatch.bus.local import LocalBus
+from citywatch.bus.messages import ALERTS_TOPIC, AlertMessage
 from citywatch.core.records import Alert
 from citywatch.store.watchlists import FaceRecords
 
 log = logging.getLogger("citywatch.alerts")
 
-ALERTS_TOPIC = "alerts"
-
-
-@dataclass(frozen=True)
-class AlertMessage:
-    """What subscribers of "alerts" receive."""
-
-    alert_id: int
-    alert: Alert
-    published_at: float  # Unix time; minus alert.time = latency from the matching frame
+__all__ = ["ALERTS_TOPIC", "AlertMessage", "AlertPublisher"]
 
 
 class AlertPublisher:
