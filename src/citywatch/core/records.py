@@ -95,6 +95,7 @@ class Event:
     run_id: str | None = None
     track_local_id: int | None = None
     thumbnail: np.ndarray | None = field(default=None, repr=False, compare=False)
+    clip_path: str | None = None  # evidence clip, relative to the data directory
 
 
 @dataclass(frozen=True)
@@ -117,3 +118,22 @@ class TrackAppearance:
     attributes: dict[str, Any] | None = None
     gait: np.ndarray | None = field(default=None, repr=False, compare=False)
     gait_quality: float | None = None
+
+
+@dataclass(frozen=True)
+class PlateRecord:
+    """A vehicle track's licence plate, voted over the frames it was read in.
+
+    `text` is normalised (upper case, no spaces or dashes); `box` the plate in the frame of
+    its best read; `thumbnail` that frame's crop of the vehicle, kept as evidence.
+    """
+
+    camera_id: str
+    time: float
+    text: str
+    confidence: float
+    votes: int
+    box: Box
+    vehicle_type: str | None = None
+    vehicle_colour: str | None = None
+    thumbnail: np.ndarray | None = field(default=None, repr=False, compare=False)

@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import delete, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from citywatch.core.records import Event, Sighting, TrackAppearance, TrackRecord
+from citywatch.core.records import Event, PlateRecord, Sighting, TrackAppearance, TrackRecord
 from citywatch.store import convert
 from citywatch.store.identities import add_appearances
-from citywatch.store.schema import CameraRow, EventRow, SightingRow, TrackRow
+from citywatch.store.schema import CameraRow, EventRow, PlateReadRow, SightingRow, TrackRow
 
 log = logging.getLogger(__name__)
 
@@ -48,14 +48,17 @@ class PendingTrack:
     track: TrackRecord
     sightings: list[PendingSighting]
     appearance: TrackAppearance | None = None
+    plate: PlateRecord | None = None
+    plate_thumb: Thumb | None = None
 
     @property
     def rows(self) -> int:
-        return 1 + len(self.sightings) + (self.appearance is not None)
+        return 1 + len(self.sightings) + (self.appearance is not None) + (self.plate is not None)
 
     @property
     def thumbs(self) -> list[Thumb]:
-        return [s.thumb for s in self.sightings if s.thumb is not None]
+        found = [s.thumb for s in self.sightings if s.thumb is not None]
+        return found + ([self.plate_thumb] if self.plate_thumb is not None else [])
 
     @property
     def camera_ids(self) -> set[str]:
@@ -180,6 +183,7 @@ def add_tracks(session: Session, items: list[PendingTrack]) -> list[str]:
         session,
         [(existing[key], item.track, item.appearance) for key, item in latest.items()],
     )
+    replaced += add_plates(session, [(existing[key], item) for key, item in latest.items()])
     return replaced
 
 
@@ -192,3 +196,25 @@ def _existing_track_ids(session: Session, keys: list[TrackKey]) -> dict[TrackKey
         for track_id, camera_id, run_id, local_id in session.execute(query):
             found[(camera_id, run_id, local_id)] = track_id
     return found
+
+
+def add_plates(session: Session, items: list[tuple[int, PendingTrack]]) -> list[str]:
+    """Replace the plate reads of these tracks; returns the thumbnails of replaced reads."""
+    track_ids = [track_id for track_id, _ in items]
+    replaced: list[str] = []
+    for start in range(0, len(track_ids), _LOOKUP_CHUNK):
+        chunk = PlateReadRow.track_id.in_(track_ids[start : start + _LOOKUP_CHUNK])
+        replaced += [
+            p for p in session.scalars(select(PlateReadRow.thumbnail_path).where(chunk)) if p
+        ]
+        session.execute(delete(PlateReadRow).where(chunk))
+    rows = [
+        convert.plate_values(
+            item.plate, track_id, item.plate_thumb.path if item.plate_thumb else None
+        )
+        for track_id, item in items
+        if item.plate is not None
+    ]
+    if rows:
+        session.execute(insert(PlateReadRow), rows)
+    return replaced

@@ -14,7 +14,14 @@ from typing import Any
 import numpy as np
 
 from citywatch.core.classes import ObjectClass
-from citywatch.core.records import Event, Sighting, TrackAppearance, TrackPoint, TrackRecord
+from citywatch.core.records import (
+    Event,
+    PlateRecord,
+    Sighting,
+    TrackAppearance,
+    TrackPoint,
+    TrackRecord,
+)
 from citywatch.store.readmodels import CameraInfo, EventInfo, SightingInfo, TrackInfo
 from citywatch.store.schema import CameraRow, EventRow, SightingRow, TrackRow
 
@@ -128,6 +135,30 @@ def appearance_values(
     }
 
 
+def plate_values(plate: PlateRecord, track_id: int, thumbnail: str | None) -> dict[str, Any]:
+    """Column values of a plate read row (everything but the id)."""
+    from citywatch.store.plates import plate_key
+
+    x, y, w, h = (float(v) for v in plate.box)
+    return {
+        "track_id": track_id,
+        "camera_id": plate.camera_id,
+        "time": float(plate.time),
+        "text": plate.text,
+        "text_key": plate_key(plate.text),
+        "confidence": float(plate.confidence),
+        "votes": int(plate.votes),
+        "box_x": x,
+        "box_y": y,
+        "box_w": w,
+        "box_h": h,
+        "vehicle_type": plate.vehicle_type,
+        "vehicle_colour": plate.vehicle_colour,
+        "thumbnail_path": thumbnail,
+        "day": utc_day(float(plate.time)),
+    }
+
+
 def event_values(event: Event, values: dict[str, Any], thumbnail: str | None) -> dict[str, Any]:
     """Column values of an event row (everything but the id); `values` already JSON-ready."""
     return {
@@ -139,6 +170,7 @@ def event_values(event: Event, values: dict[str, Any], thumbnail: str | None) ->
         "run_id": event.run_id,
         "track_local_id": None if event.track_local_id is None else int(event.track_local_id),
         "thumbnail_path": thumbnail,
+        "clip_path": event.clip_path,
         "day": utc_day(float(event.time)),
     }
 
@@ -205,4 +237,5 @@ def event_info(row: EventRow) -> EventInfo:
         track_local_id=row.track_local_id,
         thumbnail_path=row.thumbnail_path,
         day=row.day,
+        clip_path=row.clip_path,
     )

@@ -66,6 +66,7 @@ class EventInfo:
     track_local_id: int | None
     thumbnail_path: str | None
     day: dt.date
+    clip_path: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from sqlalchemy.orm import sessionmaker
 from citywatch.config.cameras import CameraConfig
 from citywatch.config.storage import StorageConfig
 from citywatch.core.errors import StoreError
-from citywatch.core.records import Event, Sighting, TrackAppearance, TrackRecord
+from citywatch.core.records import Event, PlateRecord, Sighting, TrackAppearance, TrackRecord
 from citywatch.core.redact import mask_url
 from citywatch.store import convert
 from citywatch.store.batch import PendingEvent, PendingSighting, PendingTrack, Thumb
@@ -162,18 +162,22 @@ class Store:
         track: TrackRecord,
         sightings: Sequence[Sighting] = (),
         appearance: TrackAppearance | None = None,
+        plate: PlateRecord | None = None,
     ) -> None:
-        """Buffer a finished track, its sightings and (person tracks) its appearance.
+        """Buffer a finished track, its sightings, (people) its appearance, (vehicles) its plate.
 
         A track is named by (camera_id, run_id, local_id); saving it again replaces the earlier
-        row, its sightings and its appearance, so a retried save never duplicates.
+        row and everything saved with it, so a retried save never duplicates.
         """
         self._check_open()
         pending = [
             PendingSighting(s, self._thumb(s.camera_id, s.first_seen, s.thumbnail))
             for s in sightings
         ]
-        self._writer.add(PendingTrack(track, pending, appearance))
+        plate_thumb = None
+        if plate is not None:
+            plate_thumb = self._thumb(plate.camera_id, plate.time, plate.thumbnail)
+        self._writer.add(PendingTrack(track, pending, appearance, plate, plate_thumb))
 
     def save_event(self, event: Event) -> None:
         """Buffer a rule event. Raises TypeError at once for values JSON cannot hold."""

@@ -197,6 +197,7 @@ class EventRow(Base):
     run_id: Mapped[str | None] = mapped_column(String(RUN_ID_LENGTH))
     track_local_id: Mapped[int | None] = mapped_column(Integer)
     thumbnail_path: Mapped[str | None] = mapped_column(String(512))
+    clip_path: Mapped[str | None] = mapped_column(String(512))
     day: Mapped[dt.date] = mapped_column(index=True)
 
 
@@ -238,4 +239,66 @@ class TrackAppearanceRow(Base):
     attributes: Mapped[dict[str, Any] | None]
     gait: Mapped[bytes | None] = mapped_column(LargeBinary)
     gait_quality: Mapped[float | None]
+    day: Mapped[dt.date] = mapped_column(index=True)
+
+
+class PlateReadRow(Base):
+    """A vehicle track's voted licence plate; `text` normalised, searchable with wildcards."""
+
+    __tablename__ = "plate_reads"
+    __table_args__ = (Index("ix_plate_reads_camera_time", "camera_id", "time"), NEVER_REUSE_IDS)
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    track_id: Mapped[int] = mapped_column(
+        RowId, ForeignKey("tracks.id", ondelete="CASCADE"), unique=True
+    )
+    camera_id: Mapped[str] = mapped_column(ForeignKey("cameras.id"))
+    time: Mapped[float] = mapped_column(index=True)
+    text: Mapped[str] = mapped_column(String(16))
+    # The text with look-alikes folded (O->0, I->1): what searches compare, with SQL LIKE.
+    text_key: Mapped[str] = mapped_column(String(16), index=True)
+    confidence: Mapped[float]
+    votes: Mapped[int] = mapped_column(Integer)
+    box_x: Mapped[float]
+    box_y: Mapped[float]
+    box_w: Mapped[float]
+    box_h: Mapped[float]
+    vehicle_type: Mapped[str | None] = mapped_column(String(16))
+    vehicle_colour: Mapped[str | None] = mapped_column(String(16))
+    thumbnail_path: Mapped[str | None] = mapped_column(String(512))
+    day: Mapped[dt.date] = mapped_column(index=True)
+
+
+class PlateHotlistRow(Base):
+    """A plate (or a wildcard pattern) to alert on: why, on what basis, by whom, until when."""
+
+    __tablename__ = "plate_hotlist"
+    __table_args__ = (NEVER_REUSE_IDS,)
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    pattern: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    legal_basis: Mapped[str] = mapped_column(Text)
+    added_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[float]
+    expires_at: Mapped[float] = mapped_column(index=True)
+    removed_at: Mapped[float | None]
+
+
+class PlateAlertRow(Base):
+    __tablename__ = "plate_alerts"
+    __table_args__ = (Index("ix_plate_alerts_camera_time", "camera_id", "time"), NEVER_REUSE_IDS)
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    camera_id: Mapped[str] = mapped_column(ForeignKey("cameras.id"))
+    time: Mapped[float] = mapped_column(index=True)
+    run_id: Mapped[str] = mapped_column(String(RUN_ID_LENGTH))
+    track_local_id: Mapped[int] = mapped_column(Integer)
+    hotlist_id: Mapped[int] = mapped_column(
+        RowId, ForeignKey("plate_hotlist.id", ondelete="CASCADE"), index=True
+    )
+    plate: Mapped[str] = mapped_column(String(16))
+    confidence: Mapped[float]
+    evidence_path: Mapped[str | None] = mapped_column(String(512))
+    review: Mapped[str] = mapped_column(String(16), default="pending")
     day: Mapped[dt.date] = mapped_column(index=True)

@@ -36,6 +36,9 @@ TABLES = {
     "watchlist_photos",
     "identities",
     "track_appearances",
+    "plate_reads",
+    "plate_hotlist",
+    "plate_alerts",
     "alerts",
 }
 
