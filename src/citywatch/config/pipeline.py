@@ -20,6 +20,11 @@ class DetectorConfig(Section):
 
     backend: DetectorBackend = "auto"
     model: str = "person-detection-0201"
+    extra_models: list[str] = Field(
+        default=[],
+        description="more OMZ detectors run on every frame, e.g. vehicle-detection-0201 "
+        "beside the person model (plates, traffic rules)",
+    )
     precision: str | None = Field(default=None, description="OMZ precision folder, e.g. FP16")
     score_threshold: float = Field(default=0.1, ge=0, le=1)
     device: str = "CPU"

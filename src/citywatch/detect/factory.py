@@ -89,5 +89,13 @@ def create_detector(
                 "people and people facing away; set CITYWATCH_MODEL_DIR for the real detector"
             )
             detector = _fallback(config)
+    if config.extra_models:
+        from citywatch.detect.composite import CompositeDetector
+
+        extra = [
+            _openvino(config.model_copy(update={"model": m}), registry, concurrency)
+            for m in config.extra_models
+        ]
+        detector = CompositeDetector([detector, *extra])
     log.info("detector: %s", detector.name)
     return detector

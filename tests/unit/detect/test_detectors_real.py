@@ -86,3 +86,17 @@ def test_a_new_detector_is_safe_to_call_from_many_threads_at_once(data_dir, mode
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(lambda _: len(detector.detect(image)), range(16)))
     assert len(set(results)) == 1 and results[0] > 0
+
+
+def test_extra_models_add_vehicles_beside_people(data_dir, model_dir):
+    config = DetectorConfig(backend="openvino", extra_models=["vehicle-detection-0201"])
+    detector = create_detector(config, ModelRegistry(model_dir))
+    assert "vehicle-detection-0201" in detector.name
+    with av.open(str(data_dir / "video/traffic/input_video.mp4")) as container:
+        frames = container.decode(video=0)
+        image = next(f for i, f in enumerate(frames) if i == 60).to_ndarray(format="bgr24")
+    found = detector.detect(image)
+    cars = found[(found.class_id == ObjectClass.VEHICLE) & (found.confidence >= 0.5)]
+    assert len(cars) >= 4  # five cars on the road in frame 60, checked by eye
+    people = detector.detect(first_frame(data_dir / "tracking/pets09_s2l1/vtest.mp4"))
+    assert ((people.class_id == ObjectClass.PERSON) & (people.confidence >= 0.5)).sum() >= 5
