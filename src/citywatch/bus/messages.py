@@ -21,6 +21,9 @@ class AlertMessage:
     alert_id: int
     alert: Alert
     published_at: float  # Unix time; minus alert.time = latency from the matching frame
+    # The stored face crop, relative to the data directory; outputs name it (never send the
+    # image) only where `outputs.include_media_paths` allows.
+    evidence_path: str | None = None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from citywatch.config.base import Section
 from citywatch.config.cameras import CameraConfig
 from citywatch.config.faces import FacesConfig
 from citywatch.config.gait import GaitConfig
+from citywatch.config.outputs import OutputsConfig
 from citywatch.config.pipeline import DetectorConfig, TrackerConfig
 from citywatch.config.reid import ReidConfig
 from citywatch.config.storage import StorageConfig
@@ -35,6 +36,7 @@ class CitywatchConfig(Section):
     attributes: AttributesConfig = AttributesConfig()
     gait: GaitConfig = GaitConfig()
     storage: StorageConfig = StorageConfig()
+    outputs: OutputsConfig = OutputsConfig()
     cameras: list[CameraConfig] = []
 
     @model_validator(mode="after")
