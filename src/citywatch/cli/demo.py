@@ -41,6 +41,7 @@ def _run_pipeline(
     Returns the store, still open, for the caller to report from and close.
     """
     from citywatch.attributes.reader import create_attribute_reader
+    from citywatch.bus.outputs import start_outputs
     from citywatch.detect import create_detector
     from citywatch.faces.factory import create_face_pipeline
     from citywatch.pipeline.runner import PipelineRunner
@@ -60,6 +61,9 @@ def _run_pipeline(
         if before_start is not None:
             before_start(store, faces)
         runner = PipelineRunner(config, store, detector, faces, reid=reid, attributes=attributes)
+        # Outputs subscribe before cameras start, so nothing published is missed; a broker
+        # that is configured but unreachable stops the run here, loudly.
+        outputs = start_outputs(config.outputs, runner.bus)
         stop = threading.Event()
         handlers = {
             sig: signal.signal(sig, lambda *_: stop.set())
@@ -73,6 +77,7 @@ def _run_pipeline(
                     break
         finally:
             runner.stop()
+            outputs.stop(timeout=5.0)
             for sig, handler in handlers.items():
                 signal.signal(sig, handler)
         _print_summary(runner, store)
