@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from citywatch.cli import bench, demo, eval, faces, models, search, track, watchlist
+from citywatch.cli import bench, demo, eval, faces, models, plates, search, track, watchlist
 from citywatch.core.errors import CitywatchError
 from citywatch.logs import configure_logging
 
@@ -26,6 +26,7 @@ app = typer.Typer(
 app.add_typer(models.app, name="models")
 app.add_typer(eval.app, name="eval")
 app.add_typer(faces.app, name="faces")
+app.add_typer(plates.app, name="plates")
 app.add_typer(watchlist.app, name="watchlist")
 app.add_typer(search.app, name="search")
 app.add_typer(bench.app, name="bench")
