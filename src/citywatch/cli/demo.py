@@ -18,6 +18,7 @@ from citywatch.config import CitywatchConfig, load_config, parse_config
 
 if TYPE_CHECKING:  # the pipeline pulls in OpenCV, PyAV, SQLAlchemy: imported when a command runs
     from citywatch.faces.pipeline import FacePipeline
+    from citywatch.models import ModelRegistry
     from citywatch.pipeline.runner import PipelineRunner
     from citywatch.store import Store
 
@@ -56,11 +57,18 @@ def _run_pipeline(
     attributes = None
     if reid is not None and config.attributes.enabled:  # read from the crops re-ID keeps
         attributes = create_attribute_reader(config.attributes, registry)
+    plates = None
+    if config.plates.enabled and _detects_vehicles(config, registry):
+        from citywatch.plates.reader import create_plate_reader
+
+        plates = create_plate_reader(config.plates, registry)
     store = open_store_from_config(config.storage, data_dir)
     try:
         if before_start is not None:
             before_start(store, faces)
-        runner = PipelineRunner(config, store, detector, faces, reid=reid, attributes=attributes)
+        runner = PipelineRunner(
+            config, store, detector, faces, reid=reid, attributes=attributes, plates=plates
+        )
         # Outputs subscribe before cameras start, so nothing published is missed; a broker
         # that is configured but unreachable stops the run here, loudly.
         outputs = start_outputs(config.outputs, runner.bus)
@@ -88,6 +96,16 @@ def _run_pipeline(
         store.close()
         raise
     return store
+
+
+def _detects_vehicles(config: CitywatchConfig, registry: ModelRegistry) -> bool:
+    """Plates are read on vehicle tracks: only worth loading when a vehicle model runs."""
+    kinds = {"vehicle-detector", "person-vehicle-detector"}
+    known = {spec.name: spec.kind for spec in registry.specs}
+    if any(known.get(m) in kinds for m in [config.detector.model, *config.detector.extra_models]):
+        return True
+    classes = config.detector.onnx_class_map.values()
+    return config.detector.backend == "onnx-yolo" and "vehicle" in classes
 
 
 def _print_summary(runner: PipelineRunner, store: Store) -> None:

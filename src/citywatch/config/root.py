@@ -11,6 +11,7 @@ from citywatch.config.faces import FacesConfig
 from citywatch.config.gait import GaitConfig
 from citywatch.config.outputs import OutputsConfig
 from citywatch.config.pipeline import DetectorConfig, TrackerConfig
+from citywatch.config.plates import PlatesConfig
 from citywatch.config.reid import ReidConfig
 from citywatch.config.storage import StorageConfig
 
@@ -35,6 +36,7 @@ class CitywatchConfig(Section):
     reid: ReidConfig = ReidConfig()
     attributes: AttributesConfig = AttributesConfig()
     gait: GaitConfig = GaitConfig()
+    plates: PlatesConfig = PlatesConfig()
     storage: StorageConfig = StorageConfig()
     outputs: OutputsConfig = OutputsConfig()
     cameras: list[CameraConfig] = []

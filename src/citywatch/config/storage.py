@@ -14,3 +14,6 @@ class StorageConfig(Section):
     )
     thumbnails: bool = True
     thumbnail_size: int = Field(default=160, ge=32, le=1024)
+    clips: bool = Field(default=True, description="short evidence clips around rule events")
+    clip_pre_s: float = Field(default=3.0, ge=0, le=30, description="seconds before the event")
+    clip_post_s: float = Field(default=3.0, ge=0, le=30, description="seconds after the event")

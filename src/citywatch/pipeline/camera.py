@@ -1,8 +1,10 @@
-"""One camera's analysis loop: frames from its queue -> detect -> track -> remember -> store.
+"""One camera's analysis loop: frames from its queue -> detect -> track -> stages -> store.
 
 It runs in its own thread and takes the newest frames the supervisor queued; when analysis
 is slower than the camera, the queue drops old frames (counted) rather than falling behind.
 The detector is shared by all cameras (one model in memory, like Frigate's shared detector).
+The optional stages (`CameraStages`) each see every tracked frame; when tracks end, their
+results are stored with the track (faces, appearance, plate), and rule events as they fire.
 """
 
 from __future__ import annotations
@@ -12,17 +14,27 @@ import queue as queues
 import threading
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from citywatch.config.cameras import CameraConfig
 from citywatch.config.pipeline import TrackerConfig
 from citywatch.core.classes import ObjectClass
+from citywatch.core.detections import Detections
+from citywatch.core.frame import Frame
 from citywatch.detect.base import Detector
 from citywatch.ingest import CameraSupervisor, QueueClosed
-from citywatch.pipeline.face_stage import FaceStage
-from citywatch.pipeline.reid_stage import ReidStage
 from citywatch.pipeline.trackbook import TrackBook
 from citywatch.store import Store
 from citywatch.track.bytetrack import ByteTracker
+
+if TYPE_CHECKING:  # stages are built by the runner; a camera without them never imports them
+    from citywatch.pipeline.counts import CountPublisher
+    from citywatch.pipeline.events import EventRecorder
+    from citywatch.pipeline.evidence import ClipRecorder
+    from citywatch.pipeline.face_stage import FaceStage
+    from citywatch.pipeline.plate_stage import PlateStage
+    from citywatch.pipeline.reid_stage import ReidStage
+    from citywatch.rules import RuleStage
 
 log = logging.getLogger("citywatch.pipeline")
 
@@ -42,6 +54,19 @@ class CameraStats:
     reid_ms_per_track: float = 0.0
 
 
+@dataclass
+class CameraStages:
+    """What a camera does beyond detect and track; each part is optional."""
+
+    faces: FaceStage | None = None
+    reid: ReidStage | None = None
+    plates: PlateStage | None = None
+    rules: RuleStage | None = None
+    events: EventRecorder | None = None  # where rule events go (needed with `rules`)
+    clips: ClipRecorder | None = None  # pre-roll for evidence clips (fed every frame)
+    counts: CountPublisher | None = None
+
+
 class CameraWorker:
     def __init__(
         self,
@@ -52,8 +77,7 @@ class CameraWorker:
         store: Store,
         run_id: str,
         thumbnails: bool = True,
-        faces: FaceStage | None = None,
-        reid: ReidStage | None = None,
+        stages: CameraStages | None = None,
     ) -> None:
         self.camera = camera
         self.supervisor = supervisor
@@ -61,8 +85,11 @@ class CameraWorker:
         self.tracker = ByteTracker(tracker_config, frame_rate=camera.fps)
         self.book = TrackBook(camera.id, run_id, thumbnails=thumbnails)
         self.store = store
-        self.faces = faces
-        self.reid = reid
+        self.stages = stages or CameraStages()
+        if self.stages.rules is not None and self.stages.events is None:
+            raise ValueError("a camera with rules needs an EventRecorder for their events")
+        self.faces = self.stages.faces
+        self.reid = self.stages.reid
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"analyse-{camera.id}", daemon=True)
         self._analysed = 0
@@ -117,11 +144,7 @@ class CameraWorker:
                 last_ts = frame.ts
                 detections = self.detector.detect(frame.image)
                 tracks = self.tracker.update(detections, dt=dt)
-                self.book.observe(frame, tracks)
-                if self.faces is not None:
-                    self.faces.process(frame, tracks)
-                if self.reid is not None:
-                    self.reid.process(frame, tracks)
+                self._process(frame, tracks)
                 self._save(self.tracker.pop_ended())
                 self._analysed += 1
                 self._busy_s += time.perf_counter() - started
@@ -131,17 +154,47 @@ class CameraWorker:
         finally:
             # A clean stop or the end of a file: every open track is finished and stored.
             self._save(self.tracker.end_all())
+            self._close_stages()
+
+    def _process(self, frame: Frame, tracks: Detections) -> None:
+        stages = self.stages
+        self.book.observe(frame, tracks)
+        if stages.clips is not None:
+            stages.clips.push(frame)
+        if stages.faces is not None:
+            stages.faces.process(frame, tracks)
+        if stages.reid is not None:
+            stages.reid.process(frame, tracks)
+        if stages.plates is not None:
+            stages.plates.process(frame, tracks)
+        if stages.rules is not None and stages.events is not None:
+            stages.events.record(stages.rules.process(frame, tracks))
+        if stages.counts is not None:
+            stages.counts.process(frame, tracks)
 
     def _save(self, ended: list[int]) -> None:
-        faces = self.faces.finish(ended) if self.faces is not None else {}
-        if self.reid is not None:
-            self.reid.finish(ended)
+        stages = self.stages
+        # Rules first: a red-light event held for its vehicle's plate is released now, while
+        # the plate stage still has that track's votes.
+        if stages.rules is not None and stages.events is not None:
+            stages.events.record(stages.rules.finish(ended))
+        faces = stages.faces.finish(ended) if stages.faces is not None else {}
+        plates = stages.plates.finish(ended) if stages.plates is not None else {}
+        if stages.reid is not None:
+            stages.reid.finish(ended)
         for record, sightings in self.book.finish(ended):
             sightings = sightings + faces.get(record.local_id, [])
             appearance = None
-            if self.reid is not None and record.class_id == ObjectClass.PERSON:
-                appearance = self.reid.appearance(record, sightings)
-            self.store.save_track(record, sightings, appearance)
+            if stages.reid is not None and record.class_id == ObjectClass.PERSON:
+                appearance = stages.reid.appearance(record, sightings)
+            plate = plates.get(record.local_id)
+            self.store.save_track(record, sightings, appearance, plate)
             self._stored += 1
-        if self.reid is not None:
-            self.reid.discard(ended)
+        if stages.reid is not None:
+            stages.reid.discard(ended)
+
+    def _close_stages(self) -> None:
+        if self.stages.rules is not None:
+            self.stages.rules.close()
+        if self.stages.clips is not None:
+            self.stages.clips.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from typing import TYPE_CHECKING
 
 from citywatch.bus.local import LocalBus
 from citywatch.config import CitywatchConfig
@@ -15,14 +16,17 @@ from citywatch.faces.pipeline import FacePipeline
 from citywatch.ingest import CameraSupervisor
 from citywatch.pipeline.alerts import AlertPublisher
 from citywatch.pipeline.camera import CameraStats, CameraWorker
-from citywatch.pipeline.face_stage import FaceStage
-from citywatch.pipeline.reid_stage import AttributeReader, ReidStage
+from citywatch.pipeline.reid_stage import AttributeReader
+from citywatch.pipeline.stages import SharedStages, build_stages
 from citywatch.reid.association import IdentityAssociator
 from citywatch.reid.base import PersonEmbedder
 from citywatch.reid.topology import CameraTopology
 from citywatch.store import Store
 from citywatch.store.watchlists import FaceRecords
 from citywatch.watchlist.matcher import WatchlistMatcher
+
+if TYPE_CHECKING:
+    from citywatch.plates.reader import PlateReader
 
 log = logging.getLogger("citywatch.pipeline")
 
@@ -42,6 +46,7 @@ class PipelineRunner:
         bus: LocalBus | None = None,
         reid: PersonEmbedder | None = None,
         attributes: AttributeReader | None = None,
+        plates: PlateReader | None = None,
     ) -> None:
         cameras = [c for c in config.cameras if c.enabled]
         if not cameras:
@@ -49,13 +54,15 @@ class PipelineRunner:
         self.run_id = uuid.uuid4().hex[:12]
         self.store = store
         self.bus = bus or LocalBus()
+        shared = SharedStages(config, self.run_id, store, self.bus, faces=faces)
         self.matcher: WatchlistMatcher | None = None
-        publisher: AlertPublisher | None = None
         if faces is not None:
             records = FaceRecords(store)
-            self.matcher = WatchlistMatcher(records, faces.embedder.name, faces.threshold)
+            self.matcher = shared.matcher = WatchlistMatcher(
+                records, faces.embedder.name, faces.threshold
+            )
             self.matcher.reload()
-            publisher = AlertPublisher(records, self.bus)
+            shared.alerts = AlertPublisher(records, self.bus)
             log.info(
                 "faces: %s; watchlist: %d photos, match at distance <= %.2f",
                 faces.name,
@@ -65,61 +72,28 @@ class PipelineRunner:
         self.associator: IdentityAssociator | None = None
         if reid is not None:
             self.associator = _associator(config, reid)
+            shared.reid, shared.associator, shared.attributes = reid, self.associator, attributes
+        if plates is not None:
+            from citywatch.pipeline.plate_stage import HotlistWatcher
+            from citywatch.store.plates import PlateRecords
+
+            shared.plates, shared.hotlist = plates, HotlistWatcher(PlateRecords(store))
+            log.info("plates: %s", plates.name)
         self.workers: list[CameraWorker] = []
         for camera in cameras:
             store.upsert_camera(camera)
-            supervisor = CameraSupervisor.from_config(camera)
-            face_stage = (
-                FaceStage(
-                    faces,
-                    camera.id,
-                    self.run_id,
-                    self.matcher,
-                    publisher,
-                    best_shots=config.faces.best_shots,
-                )
-                if faces is not None
-                else None
-            )
             self.workers.append(
                 CameraWorker(
                     camera,
-                    supervisor,
+                    CameraSupervisor.from_config(camera),
                     detector,
                     config.tracker,
                     store,
                     self.run_id,
                     thumbnails=config.storage.thumbnails,
-                    faces=face_stage,
-                    reid=self._reid_stage(config, camera.id, reid, attributes),
+                    stages=build_stages(camera, shared),
                 )
             )
-
-    def _reid_stage(
-        self,
-        config: CitywatchConfig,
-        camera_id: str,
-        embedder: PersonEmbedder | None,
-        attributes: AttributeReader | None,
-    ) -> ReidStage | None:
-        if embedder is None or self.associator is None:
-            return None
-        gait = None
-        if config.gait.enabled:
-            from citywatch.gait import GaitStage  # OpenCV's background models: only when asked
-
-            gait = GaitStage(config.gait, camera_id)
-        return ReidStage(
-            embedder,
-            self.associator,
-            camera_id,
-            self.run_id,
-            best_crops=config.reid.best_crops,
-            min_height_px=config.reid.min_height_px,
-            min_frames=config.reid.min_frames,
-            attributes=attributes,
-            gait=gait,
-        )
 
     def start(self) -> PipelineRunner:
         for worker in self.workers:

@@ -15,6 +15,10 @@ HEAVY = [
     "dlib",
     "faiss",
     "usearch",
+    "rapidocr",
+    "paho",
+    "httpx",
+    "shapely",
 ]
 
 
@@ -37,6 +41,7 @@ def test_help_lists_the_commands():
         "faces",
         "watchlist",
         "search",
+        "plates",
         "bench",
     ):
         assert command in done.stdout
