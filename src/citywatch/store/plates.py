@@ -19,6 +19,7 @@ from sqlalchemy.orm import sessionmaker
 
 from citywatch.core.errors import StoreError, UsageError
 from citywatch.core.records import PlateRecord
+from citywatch.plates.patterns import plate_matches
 from citywatch.store.batch import ensure_cameras
 from citywatch.store.convert import utc_day
 from citywatch.store.engine import reason as failure
@@ -84,8 +85,7 @@ class HotlistEntry:
         return self.removed_at is None and self.expires_at > now
 
     def matches(self, text: str) -> bool:
-        regex = re.escape(pattern_key(self.pattern)).replace(r"\*", ".*").replace(r"\?", ".")
-        return re.fullmatch(regex, plate_key(text)) is not None
+        return plate_matches(text, self.pattern)
 
 
 @dataclass(frozen=True, slots=True)
