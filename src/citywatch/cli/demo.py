@@ -178,6 +178,12 @@ def demo(
                 f"  alert {alert.id}: {alert.entry_name} on {alert.camera_id} "
                 f"(distance {alert.distance:.2f} <= {alert.threshold:.2f}), pending review"
             )
+        for event in store.events(limit=20):
+            values = ", ".join(f"{k}={v}" for k, v in event.values.items())
+            stderr.print(
+                f"  event {event.id}: {event.rule} on {event.camera_id} ({values}), "
+                f"clip {event.clip_path}"
+            )
         for sighting in store.sightings(limit=20):
             seen = sighting.last_seen - sighting.first_seen
             stderr.print(

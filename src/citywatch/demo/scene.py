@@ -137,10 +137,38 @@ def scene_config(paths: dict[str, Path], loop: bool) -> dict:
                     {"camera": other, "transit_s": list(transit)}
                     for other, transit in NEIGHBOURS[camera.id]
                 ],
+                **RULES.get(camera.id, {}),
             }
             for camera in CAMERAS
         ],
     }
+
+
+# One explainable rule, so the demo shows a rule event too: walking onto the yard's flowerbed
+# (the right third of the picture, where the astronaut ends her walk).
+RULES = {
+    "yard": {
+        "zones": [
+            {
+                "name": "flowerbed",
+                "polygon": [
+                    [WIDTH * 2 // 3, HEIGHT // 2],
+                    [WIDTH, HEIGHT // 2],
+                    [WIDTH, HEIGHT],
+                    [WIDTH * 2 // 3, HEIGHT],
+                ],
+            }
+        ],
+        "rules": [
+            {
+                "type": "intrusion",
+                "name": "keep off the flowerbed",
+                "zone": "flowerbed",
+                "classes": ["person"],
+            }
+        ],
+    }
+}
 
 
 def enrol_demo_person(store, faces) -> None:  # type: ignore[no-untyped-def]

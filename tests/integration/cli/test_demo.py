@@ -22,6 +22,9 @@ def test_demo_alerts_and_follows_the_astronaut_across_cameras(model_dir, tmp_pat
     try:
         alerts = FaceRecords(store).alerts()
         assert {a.camera_id for a in alerts} == {"entrance", "hall", "yard"}
+        events = store.events()
+        assert [e.rule for e in events] == ["keep off the flowerbed"]  # the astronaut, once
+        assert events[0].camera_id == "yard" and events[0].clip_path
         people = PersonRecords(store)
         paths = {
             identity: [a.camera_id for a in people.trajectory(identity)]
