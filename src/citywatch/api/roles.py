@@ -1,0 +1,42 @@
+"""Roles and what they may do. Ordered: each role may do what the ones below it may.
+
+viewer: live wall, events, alerts, counts, with faces blurred.
+investigator: search (face, person, attributes, plates), timelines, review, within a case.
+admin: cameras, users, watchlists and hotlists, retention, settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class Role(IntEnum):
+    VIEWER = 1
+    INVESTIGATOR = 2
+    ADMIN = 3
+
+    @classmethod
+    def parse(cls, name: str) -> Role:
+        try:
+            return cls[name.strip().upper()]
+        except KeyError:
+            known = ", ".join(r.name.lower() for r in cls)
+            raise ValueError(f"unknown role {name!r} (known: {known})") from None
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class User:
+    """Who is calling: from a session cookie, a bearer token or an API key."""
+
+    id: int
+    username: str
+    role: Role
+    via: str  # "session", "token" or "api-key"
+
+    def may(self, role: Role) -> bool:
+        return self.role >= role
