@@ -216,6 +216,7 @@ class PlateRecords:
         since: float | None = None,
         until: float | None = None,
         limit: int = 100,
+        offset: int = 0,
     ) -> list[PlateReadInfo]:
         """Plates read that match `pattern` (wildcards, look-alikes folded), newest first."""
         key = pattern_key(pattern)
@@ -226,10 +227,18 @@ class PlateRecords:
             query = query.where(PlateReadRow.time >= since)
         if until is not None:
             query = query.where(PlateReadRow.time < until)
-        query = query.order_by(PlateReadRow.time.desc(), PlateReadRow.id.desc()).limit(limit)
+        query = query.order_by(PlateReadRow.time.desc(), PlateReadRow.id.desc())
+        query = query.limit(limit).offset(offset)
         self.store.flush()
         with self._sessions() as session:
             return [_read_info(r) for r in session.scalars(query)]
+
+    def read(self, read_id: int) -> PlateReadInfo | None:
+        """One plate read by its id (None when there is none)."""
+        self.store.flush()
+        with self._sessions() as session:
+            row = session.get(PlateReadRow, read_id)
+            return None if row is None else _read_info(row)
 
 
 def _entry(row: PlateHotlistRow) -> HotlistEntry:

@@ -261,6 +261,7 @@ class Store:
         until: float | None = None,
         limit: int = 100,
         offset: int = 0,
+        rule: str | None = None,
     ) -> list[EventInfo]:
         """Events that happened in [since, until), newest first."""
         query = select(EventRow)
@@ -268,12 +269,26 @@ class Store:
             query = query.where(EventRow.camera_id == camera_id)
         if type is not None:
             query = query.where(EventRow.type == type)
+        if rule is not None:
+            query = query.where(EventRow.rule == rule)
         if since is not None:
             query = query.where(EventRow.time >= since)
         if until is not None:
             query = query.where(EventRow.time < until)
         query = query.order_by(EventRow.time.desc(), EventRow.id.desc())
         return self._read(_page(query, limit, offset), convert.event_info)
+
+    def event(self, event_id: int) -> EventInfo | None:
+        found = self._read(select(EventRow).where(EventRow.id == event_id), convert.event_info)
+        return found[0] if found else None
+
+    def track_sightings(self, track_id: int, kind: str | None = None) -> list[SightingInfo]:
+        """The sightings of one stored track (its body view is kind "object"), oldest first."""
+        query = select(SightingRow).where(SightingRow.track_id == track_id)
+        if kind is not None:
+            query = query.where(SightingRow.kind == kind)
+        query = query.order_by(SightingRow.first_seen, SightingRow.id)
+        return self._read(query, convert.sighting_info)
 
     def counts(self) -> StoreCounts:
         def count(table: type[Any]) -> Any:

@@ -302,3 +302,79 @@ class PlateAlertRow(Base):
     evidence_path: Mapped[str | None] = mapped_column(String(512))
     review: Mapped[str] = mapped_column(String(16), default="pending")
     day: Mapped[dt.date] = mapped_column(index=True)
+
+
+USERNAME_LENGTH = 64
+SHA256_HEX_LENGTH = 64
+
+
+class UserRow(Base):
+    """A person who signs in. Disabled, never deleted: the audit log names users by id."""
+
+    __tablename__ = "users"
+    __table_args__ = (NEVER_REUSE_IDS,)
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(USERNAME_LENGTH), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))  # Argon2id, encoded with its salt
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[float]
+    disabled_at: Mapped[float | None]
+
+
+class SessionRow(Base):
+    """A signed-in browser or script. Only the token's SHA-256 is kept: a leaked table signs
+    nobody in."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (NEVER_REUSE_IDS,)
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(SHA256_HEX_LENGTH), unique=True)
+    user_id: Mapped[int] = mapped_column(
+        RowId, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[float]
+    expires_at: Mapped[float] = mapped_column(index=True)
+    last_seen: Mapped[float]
+
+
+class ApiKeyRow(Base):
+    """A key for an integration, acting as its user. Revoked, not deleted, for the record."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = (NEVER_REUSE_IDS,)
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(
+        RowId, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(8))  # shown in lists, so a key can be recognised
+    key_hash: Mapped[str] = mapped_column(String(SHA256_HEX_LENGTH), unique=True)
+    created_at: Mapped[float]
+    last_used_at: Mapped[float | None]
+    revoked_at: Mapped[float | None]
+
+
+class ReviewRow(Base):
+    """A person's decision on an alert (face or plate): confirmed or rejected, by whom, when.
+
+    One decision per alert (the unique key makes a second one fail, even from two requests at
+    once); the alert row's `review` column mirrors it for listing. No foreign key: `alert_id`
+    names a row of `alerts` or of `plate_alerts` according to `kind`, and the decision stays
+    on record after retention drops the alert.
+    """
+
+    __tablename__ = "reviews"
+    __table_args__ = (UniqueConstraint("kind", "alert_id"), NEVER_REUSE_IDS)
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "face" or "plate"
+    alert_id: Mapped[int] = mapped_column(RowId)
+    decision: Mapped[str] = mapped_column(String(16))  # "confirmed" or "rejected"
+    note: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    username: Mapped[str] = mapped_column(String(128))
+    decided_at: Mapped[float] = mapped_column(index=True)

@@ -40,6 +40,10 @@ TABLES = {
     "plate_hotlist",
     "plate_alerts",
     "alerts",
+    "users",
+    "sessions",
+    "api_keys",
+    "reviews",
 }
 
 
