@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Literal
 
 
 class Role(IntEnum):
@@ -27,6 +28,10 @@ class Role(IntEnum):
     @property
     def label(self) -> str:
         return self.name.lower()
+
+
+# A role as the API spells it (the OpenAPI document lists the three).
+RoleName = Literal["viewer", "investigator", "admin"]
 
 
 @dataclass(frozen=True)

@@ -11,14 +11,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from citywatch.api.frames import LatestFrames
+from citywatch.api.ratelimit import LoginLimiter
 from citywatch.bus.local import LocalBus
 from citywatch.config import CitywatchConfig
 from citywatch.models import ModelRegistry
 from citywatch.store import Store
 
 if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
     from citywatch.faces.pipeline import FacePipeline
     from citywatch.reid.base import PersonEmbedder
+    from citywatch.search.face_index import FaceSightingIndex
+    from citywatch.store.users import UserRecords
 
 
 @dataclass
@@ -29,8 +35,18 @@ class ApiServices:
     bus: LocalBus
     registry: ModelRegistry
     secure_cookies: bool = False  # true behind HTTPS; loopback demo runs plain HTTP
+    login_limiter: LoginLimiter = field(default_factory=LoginLimiter)
+    password_hasher: PasswordHasher | None = None  # None: Argon2id defaults (tests pass cheaper)
+    # Each camera's newest frame, fed by a pipeline running in this process (empty otherwise).
+    frames: LatestFrames = field(default_factory=LatestFrames)
     _models: dict[str, Any] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    face_index_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def users(self) -> UserRecords:
+        from citywatch.store.users import UserRecords
+
+        return self._model("users", lambda: UserRecords(self.store, self.password_hasher))
 
     def faces(self) -> FacePipeline:
         from citywatch.faces.factory import create_face_pipeline
@@ -41,6 +57,18 @@ class ApiServices:
         from citywatch.reid.factory import create_person_embedder
 
         return self._model("reid", lambda: create_person_embedder(self.config.reid, self.registry))
+
+    def face_index(self) -> FaceSightingIndex:
+        """The index over stored face sightings for the configured face embedder (not thread-
+        safe: searches hold `face_index_lock`)."""
+        from citywatch.search.face_index import FaceSightingIndex
+        from citywatch.store.watchlists import FaceRecords
+
+        name = self.faces().embedder.name  # before _model: its lock is not re-entrant
+        return self._model(
+            f"face-index:{name}",
+            lambda: FaceSightingIndex(FaceRecords(self.store), name, self.data_dir),
+        )
 
     def _model(self, name: str, build: Any) -> Any:
         with self._lock:

@@ -12,7 +12,19 @@ import sys
 
 import typer
 
-from citywatch.cli import bench, demo, eval, faces, models, plates, search, track, watchlist
+from citywatch.cli import (
+    bench,
+    demo,
+    eval,
+    faces,
+    models,
+    plates,
+    search,
+    serve,
+    track,
+    users,
+    watchlist,
+)
 from citywatch.core.errors import CitywatchError
 from citywatch.logs import configure_logging
 
@@ -30,9 +42,11 @@ app.add_typer(plates.app, name="plates")
 app.add_typer(watchlist.app, name="watchlist")
 app.add_typer(search.app, name="search")
 app.add_typer(bench.app, name="bench")
+app.add_typer(users.app, name="users")
 app.command("track")(track.track)
 app.command("demo")(demo.demo)
 app.command("run")(demo.run)
+app.command("serve")(serve.serve)
 
 _debug = False
 

@@ -6,7 +6,6 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,17 +16,14 @@ from citywatch.cli.common import registry_for, stderr
 from citywatch.config import CitywatchConfig, load_config, parse_config
 
 if TYPE_CHECKING:  # the pipeline pulls in OpenCV, PyAV, SQLAlchemy: imported when a command runs
-    from citywatch.faces.pipeline import FacePipeline
-    from citywatch.models import ModelRegistry
     from citywatch.pipeline.runner import PipelineRunner
+    from citywatch.pipeline.service import Prepare
     from citywatch.store import Store
 
 log = logging.getLogger("citywatch.cli")
 
 DATA_DIR = typer.Option(Path("citywatch-data"), "--data-dir", help="database, media, indexes")
 MODEL_DIR = typer.Option(None, "--model-dir", help="model directory (else CITYWATCH_MODEL_DIR)")
-
-Prepare = Callable[["Store", "FacePipeline | None"], None]
 
 
 def _run_pipeline(
@@ -41,71 +37,37 @@ def _run_pipeline(
 
     Returns the store, still open, for the caller to report from and close.
     """
-    from citywatch.attributes.reader import create_attribute_reader
-    from citywatch.bus.outputs import start_outputs
-    from citywatch.detect import create_detector
-    from citywatch.faces.factory import create_face_pipeline
-    from citywatch.pipeline.runner import PipelineRunner
-    from citywatch.reid.factory import create_person_embedder
+    from citywatch.pipeline.service import load_models, start_pipeline
     from citywatch.store import open_store_from_config
 
-    cameras = sum(1 for c in config.cameras if c.enabled)
-    registry = registry_for(config, model_dir)
-    detector = create_detector(config.detector, registry, cameras)
-    faces = create_face_pipeline(config.faces, registry) if config.faces.enabled else None
-    reid = create_person_embedder(config.reid, registry) if config.reid.enabled else None
-    attributes = None
-    if reid is not None and config.attributes.enabled:  # read from the crops re-ID keeps
-        attributes = create_attribute_reader(config.attributes, registry)
-    plates = None
-    if config.plates.enabled and _detects_vehicles(config, registry):
-        from citywatch.plates.reader import create_plate_reader
-
-        plates = create_plate_reader(config.plates, registry)
+    models = load_models(config, registry_for(config, model_dir))
     store = open_store_from_config(config.storage, data_dir)
     try:
-        if before_start is not None:
-            before_start(store, faces)
-        runner = PipelineRunner(
-            config, store, detector, faces, reid=reid, attributes=attributes, plates=plates
-        )
-        # Outputs subscribe before cameras start, so nothing published is missed; a broker
-        # that is configured but unreachable stops the run here, loudly.
-        outputs = start_outputs(config.outputs, runner.bus)
         stop = threading.Event()
         handlers = {
             sig: signal.signal(sig, lambda *_: stop.set())
             for sig in (signal.SIGINT, signal.SIGTERM)
         }
         try:
-            runner.start()
-            started = time.monotonic()
-            while not stop.is_set() and not runner.wait(timeout=0.5):
-                if duration is not None and time.monotonic() - started >= duration:
-                    break
+            running = start_pipeline(config, store, models, before_start=before_start)
+            try:
+                started = time.monotonic()
+                while not stop.is_set() and not running.runner.wait(timeout=0.5):
+                    if duration is not None and time.monotonic() - started >= duration:
+                        break
+            finally:
+                running.stop()
         finally:
-            runner.stop()
-            outputs.stop(timeout=5.0)
             for sig, handler in handlers.items():
                 signal.signal(sig, handler)
-        _print_summary(runner, store)
-        failures = runner.failures()
+        _print_summary(running.runner, store)
+        failures = running.runner.failures()
         if failures:
             log.error("analysis failed: %s", "; ".join(failures))
     except BaseException:
         store.close()
         raise
     return store
-
-
-def _detects_vehicles(config: CitywatchConfig, registry: ModelRegistry) -> bool:
-    """Plates are read on vehicle tracks: only worth loading when a vehicle model runs."""
-    kinds = {"vehicle-detector", "person-vehicle-detector"}
-    known = {spec.name: spec.kind for spec in registry.specs}
-    if any(known.get(m) in kinds for m in [config.detector.model, *config.detector.extra_models]):
-        return True
-    classes = config.detector.onnx_class_map.values()
-    return config.detector.backend == "onnx-yolo" and "vehicle" in classes
 
 
 def _print_summary(runner: PipelineRunner, store: Store) -> None:

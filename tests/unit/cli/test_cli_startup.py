@@ -19,6 +19,10 @@ HEAVY = [
     "paho",
     "httpx",
     "shapely",
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "argon2",
 ]
 
 
@@ -43,6 +47,8 @@ def test_help_lists_the_commands():
         "search",
         "plates",
         "bench",
+        "serve",
+        "users",
     ):
         assert command in done.stdout
 
