@@ -77,7 +77,9 @@ def serve(
             running = None
             try:
                 if models is not None:
-                    running = start_pipeline(settings, store, models, bus=bus)
+                    running = start_pipeline(
+                        settings, store, models, bus=bus, frames=services.frames
+                    )
                 stderr.print(f"citywatch is serving on {server.url} (Ctrl-C stops)")
                 _wait(stop, server, running)
             finally:

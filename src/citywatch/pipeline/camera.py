@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # stages are built by the runner; a camera without them never
     from citywatch.pipeline.events import EventRecorder
     from citywatch.pipeline.evidence import ClipRecorder
     from citywatch.pipeline.face_stage import FaceStage
+    from citywatch.pipeline.live_frames import LiveFramePublisher
     from citywatch.pipeline.plate_stage import PlateStage
     from citywatch.pipeline.reid_stage import ReidStage
     from citywatch.rules import RuleStage
@@ -65,6 +66,7 @@ class CameraStages:
     events: EventRecorder | None = None  # where rule events go (needed with `rules`)
     clips: ClipRecorder | None = None  # pre-roll for evidence clips (fed every frame)
     counts: CountPublisher | None = None
+    live: LiveFramePublisher | None = None  # latest pictures for the API's live view
 
 
 class CameraWorker:
@@ -171,6 +173,8 @@ class CameraWorker:
             stages.events.record(stages.rules.process(frame, tracks))
         if stages.counts is not None:
             stages.counts.process(frame, tracks)
+        if stages.live is not None:
+            stages.live.process(frame, tracks)
 
     def _save(self, ended: list[int]) -> None:
         stages = self.stages

@@ -26,6 +26,7 @@ from citywatch.store.watchlists import FaceRecords
 from citywatch.watchlist.matcher import WatchlistMatcher
 
 if TYPE_CHECKING:
+    from citywatch.pipeline.live_frames import FrameSink
     from citywatch.plates.reader import PlateReader
 
 log = logging.getLogger("citywatch.pipeline")
@@ -47,6 +48,7 @@ class PipelineRunner:
         reid: PersonEmbedder | None = None,
         attributes: AttributeReader | None = None,
         plates: PlateReader | None = None,
+        frames: FrameSink | None = None,
     ) -> None:
         cameras = [c for c in config.cameras if c.enabled]
         if not cameras:
@@ -54,7 +56,7 @@ class PipelineRunner:
         self.run_id = uuid.uuid4().hex[:12]
         self.store = store
         self.bus = bus or LocalBus()
-        shared = SharedStages(config, self.run_id, store, self.bus, faces=faces)
+        shared = SharedStages(config, self.run_id, store, self.bus, faces=faces, frames=frames)
         self.matcher: WatchlistMatcher | None = None
         if faces is not None:
             records = FaceRecords(store)

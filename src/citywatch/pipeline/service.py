@@ -25,6 +25,7 @@ from citywatch.reid.base import PersonEmbedder
 from citywatch.store import Store
 
 if TYPE_CHECKING:
+    from citywatch.pipeline.live_frames import FrameSink
     from citywatch.plates.reader import PlateReader
 
 log = logging.getLogger("citywatch.pipeline")
@@ -93,6 +94,7 @@ def start_pipeline(
     models: Models,
     bus: LocalBus | None = None,
     before_start: Prepare | None = None,
+    frames: FrameSink | None = None,
 ) -> RunningPipeline:
     """Start every enabled camera on `store`, publishing on `bus` (a new one when None)."""
     if before_start is not None:
@@ -106,6 +108,7 @@ def start_pipeline(
         reid=models.reid,
         attributes=models.attributes,
         plates=models.plates,
+        frames=frames,
     )
     # Outputs subscribe before cameras start, so nothing published is missed; a broker that
     # is configured but unreachable stops the start here, loudly.

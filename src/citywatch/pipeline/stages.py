@@ -23,6 +23,7 @@ from citywatch.store import Store
 if TYPE_CHECKING:
     from citywatch.faces.pipeline import FacePipeline
     from citywatch.pipeline.alerts import AlertPublisher
+    from citywatch.pipeline.live_frames import FrameSink
     from citywatch.pipeline.plate_stage import HotlistWatcher
     from citywatch.plates.reader import PlateReader
     from citywatch.reid.association import IdentityAssociator
@@ -44,10 +45,15 @@ class SharedStages:
     attributes: AttributeReader | None = None
     plates: PlateReader | None = None
     hotlist: HotlistWatcher | None = None
+    frames: FrameSink | None = None  # the API's latest pictures, when it runs
 
 
 def build_stages(camera: CameraConfig, shared: SharedStages) -> CameraStages:
     stages = CameraStages(counts=CountPublisher(camera, shared.bus))
+    if shared.frames is not None:
+        from citywatch.pipeline.live_frames import LiveFramePublisher
+
+        stages.live = LiveFramePublisher(camera.id, shared.frames)
     if shared.faces is not None:
         stages.faces = FaceStage(
             shared.faces,

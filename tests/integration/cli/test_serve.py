@@ -122,10 +122,30 @@ def test_serve_runs_the_cameras_beside_the_api(model_dir, tmp_path):
     paths = write_scene(tmp_path / "scene")
     config = write_config(tmp_path / "cameras.yaml", scene_config(paths, loop=False))
     args = ("--config", str(config), "--data-dir", str(data), "--model-dir", str(model_dir))
+    added = cli(
+        "users",
+        "add",
+        "root",
+        "--role",
+        "admin",
+        "--password-stdin",
+        "--data-dir",
+        str(data),
+        stdin=PASSWORD,
+    )
+    assert added.returncode == 0, added.stderr
     with serving(*args) as (url, process):
         assert httpx.get(f"{url}/api/health").status_code == 200
         time.sleep(8)  # the scene plays in real time: people walk into the first cameras
         assert httpx.get(f"{url}/api/health").status_code == 200  # still serving
+        with httpx.Client(base_url=url) as client:
+            token = client.post("/api/auth/login", json={"username": "root", "password": PASSWORD})
+            headers = {"Authorization": f"Bearer {token.json()['token']}"}
+            # The pipeline feeds each camera's latest picture to the API's live view.
+            snapshot = client.get("/api/cameras/entrance/snapshot", headers=headers)
+            assert snapshot.status_code == 200, snapshot.text
+            assert snapshot.headers["content-type"].startswith("image/jpeg")
+            assert snapshot.content[:2] == b"\xff\xd8"
         assert stop(process) == 0  # Ctrl-C: cameras stop, open tracks are written
     with open_store(None, data) as store:
         assert store.counts().tracks > 0
