@@ -17,6 +17,9 @@ DATA = SHARED / "data"
 MODELS = SHARED / "models"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
+# SQLite / PostgreSQL store backends for integration tests (tests/support/postgres_backend.py).
+pytest_plugins = ["postgres_backend"]
+
 
 def _require(path: Path, marker: str, what: str) -> Path:
     if not (path / marker).exists():
