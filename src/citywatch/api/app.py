@@ -28,12 +28,14 @@ from citywatch.api.routers import (
     auth,
     cameras,
     events,
+    exports,
     health,
     live,
     persons,
     plates,
     review,
     search,
+    site,
     users,
     watchlists,
 )
@@ -45,7 +47,19 @@ DOCS_URL = "/api/docs"
 PUBLIC_OPERATIONS = frozenset((method.lower(), path) for method, path in PUBLIC)
 
 # The data routers, imported by name so that a missing one fails loudly here.
-DATA_ROUTERS = (cameras, events, alerts, watchlists, search, persons, plates, review, live)
+DATA_ROUTERS = (
+    cameras,
+    events,
+    alerts,
+    watchlists,
+    search,
+    persons,
+    plates,
+    review,
+    live,
+    exports,
+    site,
+)
 
 SECURITY_SCHEMES = {
     "session": {"type": "apiKey", "in": "cookie", "name": SESSION_COOKIE},

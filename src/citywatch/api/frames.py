@@ -1,8 +1,9 @@
 """The latest frame of each camera, for snapshots and the live MJPEG view.
 
 The pipeline (when it runs in the same process as the API) puts each camera's newest frame
-here, already JPEG-encoded, with the face and person boxes it found; the API only reads. One
-frame per camera is kept: a slow viewer skips frames rather than holding older ones.
+here, already JPEG-encoded, with the face and person boxes it found and the tracked objects
+(id, class, box) the live wall draws over it; the API only reads. One frame per camera is kept:
+a slow viewer skips frames rather than holding older ones.
 
 The blurred copy a viewer gets is made once per frame, on first request, and shared by every
 viewer of that camera, so ten people on the live wall cost one blur, not ten.
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from citywatch.api.redaction import redact_jpeg
-from citywatch.core.records import Box
+from citywatch.core.records import Box, LiveTrack
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,8 @@ class LatestFrame:
     # Pixel boxes (x, y, w, h). None: not known (blurring then covers the whole frame).
     faces: tuple[Box, ...] | None = None
     persons: tuple[Box, ...] | None = None
+    tracks: tuple[LiveTrack, ...] = ()
+    size: tuple[int, int] | None = None  # width, height of the JPEG, when the producer knows
 
 
 class LatestFrames:
@@ -45,6 +48,8 @@ class LatestFrames:
         time_s: float | None = None,
         faces: Sequence[Box] | None = None,
         persons: Sequence[Box] | None = None,
+        tracks: Sequence[LiveTrack] = (),
+        size: tuple[int, int] | None = None,
     ) -> LatestFrame:
         with self._lock:
             previous = self._frames.get(camera_id)
@@ -55,6 +60,8 @@ class LatestFrames:
                 seq=0 if previous is None else previous.seq + 1,
                 faces=None if faces is None else tuple(_box(b) for b in faces),
                 persons=None if persons is None else tuple(_box(b) for b in persons),
+                tracks=tuple(tracks),
+                size=size,
             )
             self._frames[camera_id] = frame
             return frame

@@ -122,13 +122,35 @@ class CameraOut(BaseModel):
     live_url: str | None
 
 
+class LiveTrackOut(BaseModel):
+    track_id: int
+    label: str = Field(description="object class: person, vehicle, bicycle")
+    box: list[float] = Field(description="x, y, w, h in the live frame's pixels")
+
+
+class LiveTracksOut(BaseModel):
+    """What the pipeline tracks in a camera's latest live frame (for drawing over it)."""
+
+    camera: str
+    seq: int = Field(description="rises by one per live frame; the snapshot's X-Frame-Seq")
+    time: float
+    width: int | None
+    height: int | None
+    tracks: list[LiveTrackOut]
+
+
 class CameraIn(BaseModel):
     """A camera's editable settings. Zones, lines and rules stay as configured."""
 
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(default=None, max_length=200)
-    source: str = Field(min_length=1, description="file, folder, rtsp://, http(s)://, webcam:N")
+    source: str | None = Field(
+        default=None,
+        min_length=1,
+        description="file, folder, rtsp://, http(s)://, webcam:N; left out: unchanged (it is "
+        "only ever shown masked)",
+    )
     fps: float = Field(default=5.0, gt=0, le=120)
     enabled: bool = True
     position: PointOut | None = None
@@ -136,6 +158,7 @@ class CameraIn(BaseModel):
 
 class CameraCreate(CameraIn):
     id: str = Field(description="lower-case letters, digits, '-' or '_' (1-64 characters)")
+    source: str = Field(min_length=1, description="file, folder, rtsp://, http(s)://, webcam:N")
 
 
 # -- events -----------------------------------------------------------------------------------
@@ -343,3 +366,38 @@ class MoveTrackIn(BaseModel):
 class MoveTrackOut(BaseModel):
     track_id: int
     identity: str
+
+
+# -- exports ----------------------------------------------------------------------------------
+
+EXPORT_NOTE_MAX = 2000
+# Identity ids as the store makes them (hex) or an operator names them; nothing else reaches
+# the database (PostgreSQL refuses NUL characters, for one).
+IDENTITY_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
+
+
+class EventExportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["event"]
+    id: int = Field(ge=1, le=MAX_ROW_ID, description="event id")
+    note: str | None = Field(default=None, max_length=EXPORT_NOTE_MAX, description="why")
+
+
+class AlertExportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["face_alert", "plate_alert"]
+    id: int = Field(ge=1, le=MAX_ROW_ID, description="alert id (of that kind)")
+    note: str | None = Field(default=None, max_length=EXPORT_NOTE_MAX, description="why")
+
+
+class IdentityExportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["identity"]
+    id: str = Field(pattern=IDENTITY_PATTERN, description="identity id, as /api/persons lists")
+    note: str | None = Field(default=None, max_length=EXPORT_NOTE_MAX, description="why")
+
+
+ExportIn = Annotated[EventExportIn | AlertExportIn | IdentityExportIn, Field(discriminator="kind")]

@@ -34,6 +34,8 @@ class ApiServices:
     data_dir: Path
     bus: LocalBus
     registry: ModelRegistry
+    # The file the configuration came from: camera edits are written back to it (None: not).
+    config_path: Path | None = None
     secure_cookies: bool = False  # true behind HTTPS; loopback demo runs plain HTTP
     login_limiter: LoginLimiter = field(default_factory=LoginLimiter)
     password_hasher: PasswordHasher | None = None  # None: Argon2id defaults (tests pass cheaper)

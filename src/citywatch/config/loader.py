@@ -27,14 +27,14 @@ def key_path(location: tuple[Any, ...]) -> str:
     return path
 
 
-def _expand_env(value: Any, where: str, origin: str) -> Any:
+def expand_env(value: Any, where: str, origin: str) -> Any:
     """Replace ${NAME} in strings from the environment, so secrets stay out of the file."""
     if isinstance(value, dict):
         return {
-            k: _expand_env(v, f"{where}.{k}" if where else str(k), origin) for k, v in value.items()
+            k: expand_env(v, f"{where}.{k}" if where else str(k), origin) for k, v in value.items()
         }
     if isinstance(value, list):
-        return [_expand_env(v, f"{where}[{i}]", origin) for i, v in enumerate(value)]
+        return [expand_env(v, f"{where}[{i}]", origin) for i, v in enumerate(value)]
     if isinstance(value, str):
 
         def substitute(match: re.Match[str]) -> str:
@@ -52,7 +52,7 @@ def parse_config(data: Any, origin: str = "<config>") -> CitywatchConfig:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{origin}: the top level must be a mapping of sections")
-    data = _expand_env(data, "", origin)
+    data = expand_env(data, "", origin)
     try:
         return CitywatchConfig.model_validate(data)
     except ValidationError as error:

@@ -16,6 +16,15 @@ Box = tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
+class LiveTrack:
+    """One tracked object in a live frame (what the live wall draws), in that frame's pixels."""
+
+    track_id: int
+    label: str  # object class: person, vehicle, bicycle
+    box: Box  # x, y, w, h
+
+
+@dataclass(frozen=True)
 class TrackPoint:
     time: float
     x: float  # foot point, pixels

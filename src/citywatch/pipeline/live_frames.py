@@ -2,7 +2,8 @@
 
 A few frames a second are enough for a person watching, so frames are offered at most
 `max_fps`, shrunk to `max_width` and JPEG-encoded on the camera's thread, with the person
-boxes the API needs to blur heads for viewers.
+boxes the API needs to blur heads for viewers and every tracked object (id, class, box) for
+the live wall to draw.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 from citywatch.core.classes import ObjectClass
 from citywatch.core.detections import Detections
 from citywatch.core.frame import Frame
+from citywatch.core.records import LiveTrack
 
 Box = tuple[float, float, float, float]
 
@@ -28,6 +30,8 @@ class FrameSink(Protocol):
         time_s: float | None = None,
         faces: Sequence[Box] | None = None,
         persons: Sequence[Box] | None = None,
+        tracks: Sequence[LiveTrack] = (),
+        size: tuple[int, int] | None = None,
     ) -> object: ...
 
 
@@ -53,8 +57,28 @@ class LiveFramePublisher:
         ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 80])
         if not ok:
             return
-        people = tracks.xyxy[tracks.class_id == int(ObjectClass.PERSON)] * scale
-        persons = [
-            (float(x1), float(y1), float(x2 - x1), float(y2 - y1)) for x1, y1, x2, y2 in people
+        boxes = [
+            (float(x1), float(y1), float(x2 - x1), float(y2 - y1))
+            for x1, y1, x2, y2 in tracks.xyxy * scale
         ]
-        self.sink.put(self.camera_id, np.asarray(jpeg).tobytes(), frame.wall_time, persons=persons)
+        is_person = tracks.class_id == int(ObjectClass.PERSON)
+        self.sink.put(
+            self.camera_id,
+            np.asarray(jpeg).tobytes(),
+            frame.wall_time,
+            persons=[box for box, person in zip(boxes, is_person, strict=True) if person],
+            tracks=[
+                LiveTrack(int(track_id), _label(int(class_id)), box)
+                for box, track_id, class_id in zip(
+                    boxes, tracks.tracker_id, tracks.class_id, strict=True
+                )
+            ],
+            size=(image.shape[1], image.shape[0]),
+        )
+
+
+def _label(class_id: int) -> str:
+    try:
+        return ObjectClass(class_id).name.lower()
+    except ValueError:
+        return "object"

@@ -1,14 +1,20 @@
-"""Cameras: listing, admin edits in memory and in the store, snapshots and the MJPEG view."""
+"""Cameras: listing, admin edits (in memory, in the store and in the configuration file),
+snapshots, the MJPEG view and the tracks drawn over it."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+import yaml
 from api_seed import Clients, Seeded
 
 from citywatch.api.roles import Role
 from citywatch.api.services import ApiServices
+from citywatch.config import load_config
+from citywatch.core.records import LiveTrack
 
 
 def checkerboard(height: int = 240, width: int = 320, cell: int = 4) -> np.ndarray:
@@ -108,6 +114,65 @@ def test_an_edit_keeps_the_cameras_rules(client: Clients, services: ApiServices)
     assert lawn.source == "/v/l2.mp4" and [r.name for r in lawn.rules] == ["bed-rule"]
 
 
+CONFIG_TEXT = """\
+# the site's cameras
+site: {name: depot}
+cameras:
+  - id: gate
+    source: rtsp://admin:${GATE_PASSWORD}@10.0.0.5/stream
+    fps: 5
+    zones: [{name: door, polygon: [[0, 0], [10, 0], [10, 10]]}]
+"""
+
+
+def test_edits_are_written_back_to_the_configuration_file(
+    client: Clients, services: ApiServices, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GATE_PASSWORD", "s3cret")
+    path = tmp_path / "cameras.yaml"
+    path.write_text(CONFIG_TEXT)
+    services.config = load_config(path)
+    services.config_path = path
+    admin = client(Role.ADMIN)
+
+    assert (
+        admin.put(
+            "/api/cameras/gate",
+            json={"source": services.config.camera("gate").source, "name": "Gate", "fps": 8},
+        ).status_code
+        == 200
+    )
+    written = yaml.safe_load(path.read_text())["cameras"][0]
+    # The secret stays a reference to the environment; the zones stay as written.
+    assert written["source"] == "rtsp://admin:${GATE_PASSWORD}@10.0.0.5/stream"
+    assert written["name"] == "Gate" and written["fps"] == 8.0 and written["zones"]
+    assert (tmp_path / "cameras.yaml.bak").read_text() == CONFIG_TEXT
+
+    body = {"id": "dock", "source": "/v/dock.mp4", "position": {"x": 1, "y": 2}}
+    assert admin.post("/api/cameras", json=body).status_code == 201
+    reloaded = load_config(path)  # what a restarted server reads
+    assert [c.id for c in reloaded.cameras] == ["gate", "dock"]
+    assert reloaded.camera("dock").position is not None
+    assert reloaded.camera("gate").label == "Gate"
+
+    assert admin.delete("/api/cameras/dock").status_code == 204
+    assert [c.id for c in load_config(path).cameras] == ["gate"]
+
+
+def test_an_edit_the_file_cannot_take_changes_nothing(
+    client: Clients, services: ApiServices, tmp_path: Path
+) -> None:
+    path = tmp_path / "cameras.yaml"
+    path.write_text("site: {name: depot}\ncameras: []\n")
+    services.config = load_config(path)
+    services.config_path = path
+    (tmp_path / ".cameras.yaml.new").mkdir()  # where the new text would go: cannot be written
+    answer = client(Role.ADMIN).post("/api/cameras", json={"id": "dock", "source": "/v/d.mp4"})
+    assert answer.status_code == 500 and "cameras.yaml" in answer.json()["detail"]
+    assert services.config.cameras == [] and path.read_text().endswith("cameras: []\n")
+    assert all(r.id != "dock" for r in services.store.cameras())
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
@@ -199,3 +264,30 @@ def test_mjpeg_streams_each_new_frame_blurred(
     assert frame.shape == (240, 320, 3)
     assert detail(frame[65:95, 105:135]) < 10
     assert client(Role.VIEWER).get("/api/cameras/nowhere/live.mjpeg").status_code == 404
+
+
+def test_tracks_of_the_latest_frame_for_the_live_wall(
+    client: Clients, services: ApiServices, seeded: Seeded
+) -> None:
+    viewer = client(Role.VIEWER)
+    assert viewer.get("/api/cameras/gate/tracks").status_code == 404
+    services.frames.put("gate", jpeg(checkerboard()), 10.0, size=(320, 240))
+    services.frames.put(
+        "gate",
+        jpeg(checkerboard()),
+        10.5,
+        persons=[(10, 20, 30, 60)],
+        tracks=[
+            LiveTrack(7, "person", (10, 20, 30, 60)),
+            LiveTrack(9, "vehicle", (100, 50, 80, 40)),
+        ],
+        size=(320, 240),
+    )
+    tracks = viewer.get("/api/cameras/gate/tracks").json()
+    assert tracks["seq"] == 1 and tracks["time"] == 10.5
+    assert (tracks["width"], tracks["height"]) == (320, 240)
+    assert tracks["tracks"] == [
+        {"track_id": 7, "label": "person", "box": [10.0, 20.0, 30.0, 60.0]},
+        {"track_id": 9, "label": "vehicle", "box": [100.0, 50.0, 80.0, 40.0]},
+    ]
+    assert viewer.get("/api/cameras/gate/snapshot").headers["x-frame-seq"] == "1"

@@ -2,17 +2,20 @@
 
 A camera is listed when the running configuration names it or the store has a row for it
 (records from a camera since removed still refer to it). Edits change the configuration this
-process holds and the store's row; they are not written back to the configuration file, and a
-running pipeline keeps the cameras it started with until it is restarted.
+process holds and the store's row, and, when the server was started from a configuration file,
+that file (config/editing.py: only the camera's entry changes, the old text is kept as .bak);
+a running pipeline keeps the cameras it started with until it is restarted.
 
 Snapshots and the MJPEG live view serve the latest frames the pipeline feeds to
-`ApiServices.frames`, faces blurred unless an investigator asks for `unblurred=true`.
+`ApiServices.frames`, faces blurred unless an investigator asks for `unblurred=true`; `tracks`
+gives the tracked objects of the latest frame (ids, classes, boxes) for the live wall to draw.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Annotated
 
 import anyio
@@ -30,19 +33,23 @@ from citywatch.api.schemas import (
     CameraCreate,
     CameraIn,
     CameraOut,
+    LiveTrackOut,
+    LiveTracksOut,
     Page,
     PageQuery,
     PointOut,
+    box_out,
     first_problem,
 )
 from citywatch.api.services import ApiServices
 from citywatch.config import CameraConfig
+from citywatch.config.editing import EDITABLE, remove_camera, save_camera
+from citywatch.core.errors import ConfigError
 from citywatch.core.redact import mask_url
 from citywatch.store import CameraInfo
 
 router = APIRouter(prefix="/api/cameras", tags=["cameras"])
 
-EDITABLE = ("name", "source", "fps", "enabled", "position")
 BOUNDARY = "frame"
 # One lock for every edit: each reads the camera list, changes it and puts it back.
 _edits = threading.Lock()
@@ -77,7 +84,7 @@ def get_camera(camera_id: str, user: Viewer, services: Services) -> CameraOut:
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    summary="Add a camera (admins; not written to the configuration file)",
+    summary="Add a camera (admins; written to the configuration file the server started from)",
     responses={409: ERROR_RESPONSE, 422: ERROR_RESPONSE},
 )
 def create_camera(body: CameraCreate, user: Admin, services: Services) -> CameraOut:
@@ -85,6 +92,7 @@ def create_camera(body: CameraCreate, user: Admin, services: Services) -> Camera
     with _edits:
         if any(c.id == camera.id for c in services.config.cameras):
             raise HTTPException(status.HTTP_409_CONFLICT, f"camera {camera.id!r} already exists")
+        _persist(services, lambda path: save_camera(path, camera))
         services.store.upsert_camera(camera)
         _set_cameras(services, [*services.config.cameras, camera])
     return get_camera(camera.id, user, services)
@@ -96,11 +104,15 @@ def create_camera(body: CameraCreate, user: Admin, services: Services) -> Camera
     responses={404: ERROR_RESPONSE, 422: ERROR_RESPONSE},
 )
 def update_camera(camera_id: str, body: CameraIn, user: Admin, services: Services) -> CameraOut:
-    fresh = _validated({"id": camera_id, **body.model_dump()})
     with _edits:
         cameras = list(services.config.cameras)
         index = _configured_index(cameras, camera_id)
+        values = body.model_dump()
+        if values["source"] is None:
+            values["source"] = cameras[index].source
+        fresh = _validated({"id": camera_id, **values})
         changed = cameras[index].model_copy(update={k: getattr(fresh, k) for k in EDITABLE})
+        _persist(services, lambda path: save_camera(path, changed))
         services.store.upsert_camera(changed)
         cameras[index] = changed
         _set_cameras(services, cameras)
@@ -124,6 +136,7 @@ def delete_camera(camera_id: str, user: Admin, services: Services) -> Response:
                     f"camera {camera_id!r} is a neighbour of {other.id!r}; remove that first",
                 )
         del cameras[index]
+        _persist(services, lambda path: remove_camera(path, camera_id))
         _set_cameras(services, cameras)
         services.frames.forget(camera_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -157,8 +170,32 @@ def snapshot(
         raise HTTPException(
             status.HTTP_500_INTERNAL_SERVER_ERROR, f"camera {camera_id!r}: cannot blur the frame"
         ) from None
-    headers = {**PRIVATE, "X-Frame-Time": f"{frame.time:.3f}"}
+    headers = {**PRIVATE, "X-Frame-Time": f"{frame.time:.3f}", "X-Frame-Seq": str(frame.seq)}
     return Response(jpeg, media_type="image/jpeg", headers=headers)
+
+
+@router.get(
+    "/{camera_id}/tracks",
+    summary="What is tracked in the camera's latest live frame: ids, classes, boxes",
+    responses={404: ERROR_RESPONSE},
+)
+def live_tracks(camera_id: str, user: Viewer, services: Services) -> LiveTracksOut:
+    _find(services, camera_id)
+    frame = services.frames.get(camera_id)
+    if frame is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"camera {camera_id!r}: no live frame")
+    width, height = frame.size if frame.size is not None else (None, None)
+    return LiveTracksOut(
+        camera=camera_id,
+        seq=frame.seq,
+        time=frame.time,
+        width=width,
+        height=height,
+        tracks=[
+            LiveTrackOut(track_id=t.track_id, label=t.label, box=box_out(t.box))
+            for t in frame.tracks
+        ],
+    )
 
 
 @router.get(
@@ -253,6 +290,16 @@ def _validated(values: dict[str, object]) -> CameraConfig:
         return CameraConfig.model_validate(values)
     except ValidationError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, first_problem(error)) from None
+
+
+def _persist(services: ApiServices, edit: Callable[[Path], None]) -> None:
+    """Write the edit to the configuration file first: when that fails, nothing changes."""
+    if services.config_path is None:
+        return
+    try:
+        edit(services.config_path)
+    except ConfigError as error:
+        raise HTTPException(status.HTTP_500_INTERNAL_SERVER_ERROR, str(error)) from None
 
 
 def _set_cameras(services: ApiServices, cameras: list[CameraConfig]) -> None:

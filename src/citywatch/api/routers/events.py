@@ -60,7 +60,7 @@ def list_events(
 
 @router.get("/{event_id}", summary="One event", responses={404: ERROR_RESPONSE})
 def get_event(event_id: RowId, user: Viewer, services: Services) -> EventOut:
-    return event_out(user, _event(services, event_id))
+    return event_out(user, find_event(services, event_id))
 
 
 @router.get(
@@ -75,7 +75,7 @@ def event_thumbnail(
     services: Services,
     unblurred: Annotated[bool, Query(description="investigators only")] = False,
 ) -> Response:
-    event = _event(services, event_id)
+    event = find_event(services, event_id)
     if _offence(event):
         check_role(user, Role.INVESTIGATOR, "an offence's thumbnail")
     what = f"event {event_id} thumbnail"
@@ -95,11 +95,11 @@ def event_thumbnail(
     responses={200: {"content": {"video/mp4": {}}}, 403: ERROR_RESPONSE, 404: ERROR_RESPONSE},
 )
 def event_clip(event_id: RowId, user: Investigator, services: Services) -> Response:
-    event = _event(services, event_id)
+    event = find_event(services, event_id)
     return media_response(services.data_dir, event.clip_path, f"event {event_id} clip")
 
 
-def _event(services: ApiServices, event_id: int) -> EventInfo:
+def find_event(services: ApiServices, event_id: int) -> EventInfo:
     event = services.store.event(event_id)
     if event is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"event {event_id} does not exist")

@@ -13,6 +13,7 @@ from fastapi import APIRouter, HTTPException, status
 
 from citywatch.api.deps import Investigator, Services
 from citywatch.api.errors import ERROR_RESPONSE
+from citywatch.api.routers.site import site_out
 from citywatch.api.schemas import (
     IdentityOut,
     MoveTrackIn,
@@ -21,7 +22,6 @@ from citywatch.api.schemas import (
     PageQuery,
     PointOut,
     RowId,
-    SiteOut,
     TrajectoryPage,
     TrajectoryStep,
     box_out,
@@ -55,12 +55,7 @@ def trajectory(
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"identity {identity!r}: no stored tracks")
     config = services.config
     steps = page.slice([_step(config, a) for a in found])
-    site = config.site
-    return TrajectoryPage(
-        **steps.model_dump(),
-        identity=identity,
-        site=SiteOut(name=site.name, width=site.width, height=site.height, image=site.image),
-    )
+    return TrajectoryPage(**steps.model_dump(), identity=identity, site=site_out(config.site))
 
 
 @router.post(
