@@ -42,7 +42,7 @@ def model_dir() -> Path:
     return _require(MODELS, "SHA256SUMS", "shared models")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def artifacts_dir() -> Path:
     """Where tests keep things a person may want to look at afterwards (screenshots, JSON)."""
     path = PROJECT_ROOT / "test-artifacts"

@@ -12,6 +12,7 @@ import pytest
 from fastapi.routing import iter_route_contexts
 
 from citywatch.api.roles import Role
+from citywatch.web import STATIC_DIR
 
 PUBLIC = {("GET", "/api/health"), ("POST", "/api/auth/login")}
 
@@ -99,8 +100,14 @@ def test_the_web_ui_is_served_without_credentials_and_loads_nothing_from_elsewhe
     assert "Sign in" in page.text
     assert not re.search(r"(src|href)=\"(https?:)?//", page.text)
     assert "default-src 'self'" in page.headers["Content-Security-Policy"]
-    for asset in ("/static/login.js", "/static/style.css"):
-        assert client.get(asset).status_code == 200
+    # Every script and style the UI loads is served here and names no other host.
+    assets = sorted(STATIC_DIR.rglob("*.js")) + sorted(STATIC_DIR.rglob("*.css"))
+    assert len(assets) > 5
+    for asset in assets:
+        answer = client.get(f"/static/{asset.relative_to(STATIC_DIR).as_posix()}")
+        assert answer.status_code == 200, asset
+        text = answer.text.replace('"http://www.w3.org/2000/svg"', "")  # a namespace name
+        assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}/", text), asset
 
 
 @pytest.mark.parametrize("role", [Role.VIEWER, Role.INVESTIGATOR])
