@@ -17,7 +17,6 @@ from citywatch.config import CitywatchConfig, load_config, parse_config
 
 if TYPE_CHECKING:  # the pipeline pulls in OpenCV, PyAV, SQLAlchemy: imported when a command runs
     from citywatch.pipeline.runner import PipelineRunner
-    from citywatch.pipeline.service import Prepare
     from citywatch.store import Store
 
 log = logging.getLogger("citywatch.cli")
@@ -31,7 +30,6 @@ def _run_pipeline(
     data_dir: Path,
     model_dir: Path | None,
     duration: float | None,
-    before_start: Prepare | None = None,
 ) -> Store:
     """Run every camera until files end, `duration` passes, or SIGINT/SIGTERM; then stop cleanly.
 
@@ -49,7 +47,7 @@ def _run_pipeline(
             for sig in (signal.SIGINT, signal.SIGTERM)
         }
         try:
-            running = start_pipeline(config, store, models, before_start=before_start)
+            running = start_pipeline(config, store, models)
             try:
                 started = time.monotonic()
                 while not stop.is_set() and not running.runner.wait(timeout=0.5):
@@ -91,15 +89,19 @@ def _print_summary(runner: PipelineRunner, store: Store) -> None:
         f"store: {counts.cameras} cameras, {counts.tracks} tracks, {counts.sightings} sightings"
     )
     if runner.associator is not None:
-        from citywatch.store.people import PersonRecords
+        _print_people(store)
 
-        people = PersonRecords(store)
-        identities = people.identities(limit=100_000)
-        across = [identity for identity, *_, cameras in identities if cameras > 1]
-        stderr.print(f"people: {len(identities)} identities, {len(across)} on several cameras")
-        for identity in across[:5]:
-            path = " -> ".join(a.camera_id for a in people.trajectory(identity))
-            stderr.print(f"  {identity}: {path}  (citywatch search trajectory {identity})")
+
+def _print_people(store: Store) -> None:
+    from citywatch.store.people import PersonRecords
+
+    people = PersonRecords(store)
+    identities = people.identities(limit=100_000)
+    across = [identity for identity, *_, cameras in identities if cameras > 1]
+    stderr.print(f"people: {len(identities)} identities, {len(across)} on several cameras")
+    for identity in across[:5]:
+        path = " -> ".join(a.camera_id for a in people.trajectory(identity))
+        stderr.print(f"  {identity}: {path}  (citywatch search trajectory {identity})")
 
 
 def run(
@@ -114,44 +116,87 @@ def run(
 
 
 def demo(
-    port: int = typer.Option(
-        8080, "--port", help="web UI port (the UI comes with a later release)"
-    ),
+    port: int = typer.Option(8080, "--port", min=0, max=65535, help="web UI port (0: a free one)"),
     data_dir: Path = DATA_DIR,
     model_dir: Path | None = MODEL_DIR,
-    loop: bool = typer.Option(False, "--loop", help="replay the scene until Ctrl-C"),
+    loop: bool = typer.Option(
+        True, "--loop/--once", help="replay the scene until Ctrl-C, or play it once and stop"
+    ),
+    duration: float | None = typer.Option(None, "--duration", help="stop after this many seconds"),
 ) -> None:
-    """Build a small three-camera scene from images installed packages ship and run the pipeline.
+    """Build a small three-camera scene, run the pipeline on it and serve the web UI.
 
-    The astronaut in the scene is enrolled on the watchlist (from her original photograph), so
-    her walk from camera to camera raises alerts.
+    The scene is made from images installed packages ship. The astronaut in it is enrolled on
+    the watchlist (from her original photograph), so her walk from camera to camera raises
+    alerts, and she steps onto the yard's flowerbed (a rule event). A demo admin is (re)made
+    with a new password, printed with the URL.
     """
+    from citywatch.cli.serve import Site, serve_site
     from citywatch.demo.scene import enrol_demo_person, scene_config, write_scene
-    from citywatch.store.watchlists import FaceRecords
+    from citywatch.pipeline.service import load_models
+    from citywatch.store import open_store_from_config
 
     stderr.print(f"building the demo scene in {data_dir / 'demo'} ...")
     paths = write_scene(data_dir / "demo")
     config = parse_config(scene_config(paths, loop=loop), origin="demo scene")
-    stderr.print("running the pipeline on 3 cameras in real time (about 20 s; Ctrl-C stops) ...")
-    store = _run_pipeline(config, data_dir, model_dir, None, before_start=enrol_demo_person)
+    registry = registry_for(config, model_dir)
+    models = load_models(config, registry)
+    store = open_store_from_config(config.storage, data_dir)
     try:
-        for alert in FaceRecords(store).alerts():
+        password = reset_demo_admin(store)
+
+        def ready(url: str) -> None:
             stderr.print(
-                f"  alert {alert.id}: {alert.entry_name} on {alert.camera_id} "
-                f"(distance {alert.distance:.2f} <= {alert.threshold:.2f}), pending review"
+                f"\n[bold]citywatch demo[/bold] is running on 3 cameras.\n"
+                f"  open   {url}/\n"
+                f"  user   {DEMO_ADMIN}\n"
+                f"  password {password}\n"
+                + ("  Ctrl-C stops.\n" if loop else "  The scene plays once (about 20 s).\n")
             )
-        for event in store.events(limit=20):
-            values = ", ".join(f"{k}={v}" for k, v in event.values.items())
-            stderr.print(
-                f"  event {event.id}: {event.rule} on {event.camera_id} ({values}), "
-                f"clip {event.clip_path}"
-            )
-        for sighting in store.sightings(limit=20):
-            seen = sighting.last_seen - sighting.first_seen
-            stderr.print(
-                f"  {sighting.camera_id:9s} {sighting.kind:7s} seen {seen:4.1f} s"
-                f"  score {sighting.best_score:.2f}  thumbnail {sighting.thumbnail_path}"
-            )
+
+        site = Site(config, store, registry, models, before_start=enrol_demo_person)
+        serve_site(
+            site, "127.0.0.1", port, on_ready=ready, duration=duration, until_cameras_end=not loop
+        )
+        _print_demo_summary(store)
     finally:
         store.close()
-    log.info("web UI on port %d is not built yet; data is in %s", port, data_dir)
+
+
+DEMO_ADMIN = "admin"
+
+
+def reset_demo_admin(store: Store) -> str:
+    """The demo's admin, made or given a fresh random password each start; returns it."""
+    import secrets
+
+    from citywatch.api.roles import Role
+    from citywatch.store.users import UserRecords
+
+    password = secrets.token_urlsafe(12)
+    users = UserRecords(store)
+    existing = users.user_by_name(DEMO_ADMIN)
+    if existing is None:
+        users.add_user(DEMO_ADMIN, password, Role.ADMIN)
+    else:
+        users.set_password(existing.id, password)
+        users.set_role(existing.id, Role.ADMIN)
+        users.set_disabled(existing.id, False)
+    return password
+
+
+def _print_demo_summary(store: Store) -> None:
+    from citywatch.store.watchlists import FaceRecords
+
+    for alert in FaceRecords(store).alerts():
+        stderr.print(
+            f"  alert {alert.id}: {alert.entry_name} on {alert.camera_id} "
+            f"(distance {alert.distance:.2f} <= {alert.threshold:.2f}), pending review"
+        )
+    for event in store.events(limit=20):
+        values = ", ".join(f"{k}={v}" for k, v in event.values.items())
+        stderr.print(
+            f"  event {event.id}: {event.rule} on {event.camera_id} ({values}), "
+            f"clip {event.clip_path}"
+        )
+    _print_people(store)

@@ -11,17 +11,21 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
 from citywatch.cli.common import registry_for, stderr
-from citywatch.config import load_config
+from citywatch.config import CitywatchConfig, load_config
 
 if TYPE_CHECKING:
     from citywatch.api.server import ApiServer
-    from citywatch.pipeline.service import RunningPipeline
+    from citywatch.models import ModelRegistry
+    from citywatch.pipeline.service import Models, Prepare, RunningPipeline
     from citywatch.store import Store
 
 log = logging.getLogger("citywatch.cli")
@@ -42,11 +46,7 @@ def serve(
     ),
 ) -> None:
     """Serve the API and web UI and run the cameras of a configuration file (Ctrl-C stops)."""
-    from citywatch.api.app import create_app
-    from citywatch.api.server import ApiServer
-    from citywatch.api.services import ApiServices
-    from citywatch.bus.local import LocalBus
-    from citywatch.pipeline.service import load_models, start_pipeline
+    from citywatch.pipeline.service import load_models
     from citywatch.store import open_store_from_config
 
     settings = load_config(config)
@@ -58,47 +58,101 @@ def serve(
     store = open_store_from_config(settings.storage, data_dir)
     try:
         _warn_without_admin(store, data_dir)
-        bus = LocalBus()
-        services = ApiServices(
-            config=settings,
-            store=store,
-            data_dir=store.data_dir,
-            bus=bus,
-            registry=registry,
-            secure_cookies=secure_cookies,
-        )
-        stop = threading.Event()
-        handlers = {
-            sig: signal.signal(sig, lambda *_: stop.set())
-            for sig in (signal.SIGINT, signal.SIGTERM)
-        }
-        try:
-            server = ApiServer(create_app(services), host, port).start()
-            running = None
-            try:
-                if models is not None:
-                    running = start_pipeline(
-                        settings, store, models, bus=bus, frames=services.frames
-                    )
-                stderr.print(f"citywatch is serving on {server.url} (Ctrl-C stops)")
-                _wait(stop, server, running)
-            finally:
-                if running is not None:
-                    running.stop()
-                server.stop()
-        finally:
-            for sig, handler in handlers.items():
-                signal.signal(sig, handler)
+        site = Site(settings, store, registry, models, config_path=config)
+        serve_site(site, host, port, secure_cookies=secure_cookies)
     finally:
         store.close()
 
 
-def _wait(stop: threading.Event, server: ApiServer, running: RunningPipeline | None) -> None:
-    """Until a signal, or the server dies. Cameras ending (files) leave the API serving."""
+@dataclass
+class Site:
+    """What one serving process runs: the configuration, its store and models (None: no
+    cameras are run), and the file the configuration came from (camera edits go there)."""
+
+    config: CitywatchConfig
+    store: Store
+    registry: ModelRegistry
+    models: Models | None
+    config_path: Path | None = None
+    before_start: Prepare | None = None
+
+
+def serve_site(
+    site: Site,
+    host: str,
+    port: int,
+    *,
+    secure_cookies: bool = False,
+    on_ready: Callable[[str], None] | None = None,
+    duration: float | None = None,
+    until_cameras_end: bool = False,
+) -> None:
+    """Serve the API and web UI and run the site's cameras until Ctrl-C/SIGTERM, `duration`
+    seconds, or (with `until_cameras_end`) every camera's source ending. `on_ready` gets the
+    URL once the server listens and the cameras run."""
+    from citywatch.api.app import create_app
+    from citywatch.api.server import ApiServer
+    from citywatch.api.services import ApiServices
+    from citywatch.bus.local import LocalBus
+    from citywatch.pipeline.service import start_pipeline
+
+    bus = LocalBus()
+    services = ApiServices(
+        config=site.config,
+        store=site.store,
+        data_dir=site.store.data_dir,
+        bus=bus,
+        registry=site.registry,
+        config_path=site.config_path,
+        secure_cookies=secure_cookies,
+    )
+    stop = threading.Event()
+    handlers = {
+        sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        server = ApiServer(create_app(services), host, port).start()
+        running = None
+        try:
+            if site.models is not None:
+                running = start_pipeline(
+                    site.config,
+                    site.store,
+                    site.models,
+                    bus=bus,
+                    frames=services.frames,
+                    before_start=site.before_start,
+                )
+            if on_ready is not None:
+                on_ready(server.url)
+            else:
+                stderr.print(f"citywatch is serving on {server.url} (Ctrl-C stops)")
+            _wait(stop, server, running, until_cameras_end, duration)
+        finally:
+            if running is not None:
+                running.stop()
+            server.stop()
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+
+
+def _wait(
+    stop: threading.Event,
+    server: ApiServer,
+    running: RunningPipeline | None,
+    until_cameras_end: bool,
+    duration: float | None,
+) -> None:
+    """Until a signal, `duration`, or the server dies. Cameras ending (files) leave the API
+    serving unless `until_cameras_end`."""
+    deadline = None if duration is None else time.monotonic() + duration
     cameras_done = running is None
     while not stop.is_set():
         if not server.running:
             raise typer.Exit(1)  # uvicorn logged why
+        if deadline is not None and time.monotonic() >= deadline:
+            return
         if cameras_done or running is None:
             stop.wait(0.5)
             continue
@@ -108,8 +162,9 @@ def _wait(stop: threading.Event, server: ApiServer, running: RunningPipeline | N
             failures = running.runner.failures()
             if failures:
                 log.error("analysis failed: %s", "; ".join(failures))
-            else:
-                log.info("every camera's source has ended; the API keeps serving")
+            if until_cameras_end:
+                return
+            log.info("every camera's source has ended; the API keeps serving")
 
 
 def _warn_without_admin(store: Store, data_dir: Path) -> None:

@@ -14,7 +14,21 @@ from citywatch.store.watchlists import FaceRecords
 
 def test_demo_alerts_and_follows_the_astronaut_across_cameras(model_dir, tmp_path, capsys):
     data = tmp_path / "data"
-    assert main(["demo", "--data-dir", str(data), "--model-dir", str(model_dir)]) == 0
+    assert (
+        main(
+            [
+                "demo",
+                "--once",
+                "--port",
+                "0",
+                "--data-dir",
+                str(data),
+                "--model-dir",
+                str(model_dir),
+            ]
+        )
+        == 0
+    )
     err = capsys.readouterr().err
     assert "on several cameras" in err
 
