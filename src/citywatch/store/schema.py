@@ -378,3 +378,94 @@ class ReviewRow(Base):
     user_id: Mapped[int | None] = mapped_column(Integer)
     username: Mapped[str] = mapped_column(String(128))
     decided_at: Mapped[float] = mapped_column(index=True)
+
+
+CASE_REF_LENGTH = 64
+
+
+class CaseRow(Base):
+    """An investigation: searches and enrolments are made within one, by its members."""
+
+    __tablename__ = "cases"
+    __table_args__ = (NEVER_REUSE_IDS,)
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    ref: Mapped[str] = mapped_column(String(CASE_REF_LENGTH), unique=True)  # e.g. "2026-0042"
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))  # "open" or "closed"
+    created_by: Mapped[str] = mapped_column(String(USERNAME_LENGTH))
+    created_at: Mapped[float]
+    closed_at: Mapped[float | None]
+
+
+class CaseMemberRow(Base):
+    """An investigator assigned to a case (admins see every case)."""
+
+    __tablename__ = "case_members"
+
+    case_id: Mapped[int] = mapped_column(
+        RowId, ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        RowId, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    added_by: Mapped[str] = mapped_column(String(USERNAME_LENGTH))
+    added_at: Mapped[float]
+
+
+class AuditRow(Base):
+    """One entry of the append-only audit log. `hash` is SHA-256 over the previous entry's hash
+    and this entry's fields, so editing or deleting any row breaks the chain after it."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (NEVER_REUSE_IDS,)
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    time: Mapped[float] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(USERNAME_LENGTH))
+    actor_role: Mapped[str | None] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    outcome: Mapped[str] = mapped_column(String(16))  # "ok", "refused", "failed"
+    case_ref: Mapped[str | None] = mapped_column(String(CASE_REF_LENGTH), index=True)
+    purpose: Mapped[str | None] = mapped_column(Text)
+    target: Mapped[str | None] = mapped_column(Text)  # what was acted on, e.g. "camera gate"
+    detail: Mapped[str] = mapped_column(Text)  # canonical JSON: the query, the ids returned
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class HoldRow(Base):
+    """A case's hold on a record: retention does not purge it while the hold stands."""
+
+    __tablename__ = "holds"
+    __table_args__ = (
+        UniqueConstraint("case_id", "kind", "record_id"),
+        Index("ix_holds_kind_record_id", "kind", "record_id"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(RowId, ForeignKey("cases.id", ondelete="CASCADE"))
+    # "identity", "track", "sighting", "event", "plate_read", "face_alert", "plate_alert"
+    kind: Mapped[str] = mapped_column(String(32))
+    record_id: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(USERNAME_LENGTH))
+    created_at: Mapped[float]
+    released_at: Mapped[float | None]
+
+
+class ErasureRow(Base):
+    """An erasure carried out on request (GDPR Art. 17): who asked, on what basis, and the
+    report of what was deleted (counts and ids, never the data itself)."""
+
+    __tablename__ = "erasures"
+    __table_args__ = (NEVER_REUSE_IDS,)
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    subject: Mapped[str] = mapped_column(Text)  # how the person was found, e.g. "identity ab12"
+    requested_by: Mapped[str] = mapped_column(String(USERNAME_LENGTH))
+    requested_at: Mapped[float]
+    legal_basis: Mapped[str] = mapped_column(Text)
+    report: Mapped[str] = mapped_column(Text)  # JSON

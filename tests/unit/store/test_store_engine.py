@@ -44,6 +44,11 @@ TABLES = {
     "sessions",
     "api_keys",
     "reviews",
+    "cases",
+    "case_members",
+    "audit_log",
+    "holds",
+    "erasures",
 }
 
 
