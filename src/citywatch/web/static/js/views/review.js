@@ -32,9 +32,22 @@ function card(alert, done) {
   return item;
 }
 
+function thresholdCard(report) {
+  const rows = report.bins.map((b) => h("tr", {}, h("td", {}, `${number(b.low)}–${number(b.high)}`), h("td", {}, String(b.confirmed)), h("td", {}, String(b.rejected))));
+  const suggestion = report.suggested_threshold === null
+    ? "Not enough decisions for a suggestion yet."
+    : `At ${number(report.suggested_threshold, 3)} (in force: ${number(report.threshold, 3)}) at most ${Math.round(report.max_rejected_share * 100)} % of reviewed matches were rejected: it keeps ${report.confirmed_kept} confirmed and avoids ${report.rejected_avoided} rejected. A suggestion; the threshold is set in the configuration.`;
+  return h("section", { class: "card", id: "threshold-report" },
+    h("h2", {}, "What decisions say about the threshold"),
+    h("p", {}, `Confirmed ${report.confirmed}, rejected ${report.rejected}, waiting ${report.pending}.`),
+    rows.length ? h("table", {}, h("thead", {}, h("tr", {}, h("th", {}, "face distance"), h("th", {}, "confirmed"), h("th", {}, "rejected"))), h("tbody", {}, rows)) : null,
+    h("p", { class: "hint" }, suggestion));
+}
+
 export function reviewView(root) {
   const list = h("ul", { class: "list" });
   root.append(h("h1", {}, "Review"), h("p", { class: "hint" }, "A match is not an identification until a person confirms it."), h("section", { class: "card" }, list));
+  api("/api/review/thresholds").then((report) => root.append(thresholdCard(report))).catch(() => {});
   async function load(offset = 0) {
     const page = await api(`/api/review?limit=20&offset=${offset}`);
     if (offset === 0 && page.items.length === 0) list.append(h("li", { class: "hint" }, "Nothing waits for review."));
