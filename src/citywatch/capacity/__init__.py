@@ -1,0 +1,1 @@
+"""Capacity planning: per-stage costs measured on a machine, and what N cameras need."""
