@@ -19,7 +19,7 @@ from citywatch.core.errors import StoreError, UsageError
 
 Floats = npt.NDArray[np.float32]
 Ids = npt.NDArray[np.int64]
-IndexKind = Literal["exact", "ivf", "hnsw", "auto"]
+IndexKind = Literal["exact", "ivf", "hnsw", "auto", "pgvector"]  # pgvector: in the database
 KINDS: tuple[IndexKind, ...] = ("exact", "ivf", "hnsw", "auto")
 MISSING_ID = -1
 
