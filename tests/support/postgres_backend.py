@@ -43,7 +43,10 @@ def postgres_schema_url(postgres_url: str) -> Iterator[str]:
     try:
         with admin.begin() as connection:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = make_url(postgres_url).update_query_dict({"options": f"-csearch_path={schema}"})
+        # `public` after it: extensions (pgvector's type and operators) live there; the test
+        # database keeps no tables in it, so every table a test makes is in its own schema.
+        options = f"-csearch_path={schema},public"
+        url = make_url(postgres_url).update_query_dict({"options": options})
         yield url.render_as_string(hide_password=False)
     finally:
         with admin.begin() as connection:

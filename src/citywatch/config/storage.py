@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from citywatch.config.base import Section
@@ -17,3 +19,9 @@ class StorageConfig(Section):
     clips: bool = Field(default=True, description="short evidence clips around rule events")
     clip_pre_s: float = Field(default=3.0, ge=0, le=30, description="seconds before the event")
     clip_post_s: float = Field(default=3.0, ge=0, le=30, description="seconds after the event")
+    vector_index: Literal["auto", "memory", "pgvector"] = Field(
+        default="auto",
+        description="where face vectors are searched: in this process (memory, persisted under "
+        "the data dir) or in PostgreSQL with pgvector; auto: pgvector when the store is "
+        "PostgreSQL with the extension, else memory",
+    )

@@ -70,6 +70,8 @@ class Store:
             )
         self.data_dir = data_dir
         self.url = shown(engine.url)  # password masked
+        # Where face vectors are searched (storage.vector_index): "auto", "memory", "pgvector".
+        self.vector_index = "auto"
         self._engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._thumbnail_size = thumbnail_size
@@ -341,6 +343,7 @@ def open_store(
     thumbnail_size: int = 160,
     batch_size: int = DEFAULT_BATCH_SIZE,
     max_age_s: float = DEFAULT_MAX_AGE_S,
+    vector_index: str = "auto",
 ) -> Store:
     """Open (creating or migrating as needed) the database at `url`, or SQLite at
     `<data_dir>/citywatch.db` when `url` is None, with media under `data_dir`.
@@ -351,7 +354,7 @@ def open_store(
     directory = prepare_data_dir(data_dir)
     engine = connect(url, directory)
     try:
-        return Store(
+        store = Store(
             engine,
             directory,
             thumbnails=thumbnails,
@@ -359,6 +362,8 @@ def open_store(
             batch_size=batch_size,
             max_age_s=max_age_s,
         )
+        store.vector_index = vector_index
+        return store
     except BaseException:
         engine.dispose()
         raise
@@ -366,5 +371,9 @@ def open_store(
 
 def open_store_from_config(config: StorageConfig, data_dir: Path) -> Store:
     return open_store(
-        config.url, data_dir, thumbnails=config.thumbnails, thumbnail_size=config.thumbnail_size
+        config.url,
+        data_dir,
+        thumbnails=config.thumbnails,
+        thumbnail_size=config.thumbnail_size,
+        vector_index=config.vector_index,
     )

@@ -126,6 +126,12 @@ class PgVectorIndex:
             found = connection.execute(select(self.table.c.id).where(self.table.c.id == int(id)))
             return found.first() is not None
 
+    def max_id(self) -> int:
+        """The largest id held, 0 when empty (ids rise with the database's, so this is where an
+        incremental sync resumes)."""
+        with self.engine.connect() as connection:
+            return int(connection.execute(select(func.max(self.table.c.id))).scalar() or 0)
+
     def ids(self) -> Ids:
         with self.engine.connect() as connection:
             held = connection.execute(select(self.table.c.id)).scalars().all()
@@ -163,3 +169,12 @@ class PgVectorIndex:
                 text("SELECT pg_total_relation_size(:name)"), {"name": self.table.name}
             ).scalar()
         return int(size or 0)
+
+
+def has_pgvector(engine: Engine) -> bool:
+    """Is this a PostgreSQL database with the pgvector extension created?"""
+    if engine.dialect.name != "postgresql":
+        return False
+    with engine.connect() as connection:
+        found = connection.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'vector'"))
+        return found.first() is not None
