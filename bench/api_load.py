@@ -50,7 +50,7 @@ from api_routes import PHOTOS
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
 
-from api_seed import T0, as_role, make_app, make_services  # noqa: E402
+from api_seed import IN_CASE, T0, as_role, make_app, make_services, seed_cases  # noqa: E402
 
 from citywatch.api.roles import Role  # noqa: E402
 from citywatch.api.services import ApiServices  # noqa: E402
@@ -153,7 +153,9 @@ def one_request(
     """Sends one request of `op` and reads the whole answer; its status, 0 for none."""
     try:
         if op == FACE:
-            answer = client.post("/api/search/face", files={"photo": ("q.jpg", photo)})
+            answer = client.post(
+                "/api/search/face", files={"photo": ("q.jpg", photo)}, data=IN_CASE
+            )
         else:
             answer = client.get("/api/events", params=events_params(rng, n_events))
         answer.read()
@@ -189,7 +191,7 @@ def warm_up(url: str, n_events: int, photo: bytes) -> dict[str, float]:
         first_ms = (time.perf_counter() - started) * 1000
         if code != 200:
             raise RuntimeError(f"warm-up face search answered {code}")
-        answer = client.post("/api/search/face", files={"photo": ("q.jpg", photo)})
+        answer = client.post("/api/search/face", files={"photo": ("q.jpg", photo)}, data=IN_CASE)
         found = len(answer.json()["items"])
         for _ in range(3):
             one_request(client, FACE, rng, n_events, photo)
@@ -273,6 +275,7 @@ def ratio(load: dict[str, Any], single: dict[str, Any], op: str) -> float | None
 
 def measure(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     services = make_services(workdir)
+    seed_cases(services.store)  # a face search is made within a case the investigator is in
     services.registry = ModelRegistry(MODELS)
     for camera in services.config.cameras:
         services.store.upsert_camera(camera)

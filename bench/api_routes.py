@@ -35,7 +35,7 @@ from _common import DATA, MODELS, emit, require_shared
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
 
-from api_seed import as_role, clients_for, make_app, make_services  # noqa: E402
+from api_seed import IN_CASE, as_role, clients_for, make_app, make_services, seed_cases  # noqa: E402
 
 from citywatch.api.redaction import redact_jpeg  # noqa: E402
 from citywatch.api.roles import Role  # noqa: E402
@@ -133,6 +133,7 @@ def bench_sse(messages: int, workdir: Path) -> dict[str, object]:
 
 def bench_face_search(sightings: int, runs: int, workdir: Path) -> dict[str, object]:
     services = make_services(workdir / "faces")
+    seed_cases(services.store)  # a face search is made within a case the investigator is in
     services.registry = ModelRegistry(MODELS)
     store = services.store
     for camera in services.config.cameras:
@@ -161,7 +162,9 @@ def bench_face_search(sightings: int, runs: int, workdir: Path) -> dict[str, obj
         investigator = client(Role.INVESTIGATOR)
         for run in range(runs + 1):
             started = time.perf_counter()
-            answer = investigator.post("/api/search/face", files={"photo": ("q.jpg", photo)})
+            answer = investigator.post(
+                "/api/search/face", files={"photo": ("q.jpg", photo)}, data=IN_CASE
+            )
             elapsed = (time.perf_counter() - started) * 1000
             assert answer.status_code == 200, answer.text
             found = len(answer.json()["items"])

@@ -11,6 +11,8 @@ Screenshots of each step go to test-artifacts/e2e/.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -18,6 +20,7 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,9 +35,10 @@ from selenium.common.exceptions import (  # noqa: E402
     TimeoutException,
 )
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
 from selenium.webdriver.remote.webelement import WebElement  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -89,7 +93,12 @@ def demo(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[WebDriver]:
+def downloads(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("downloads")
+
+
+@pytest.fixture(scope="module")
+def browser(downloads: Path) -> Iterator[WebDriver]:
     if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
         message = "Debian's chromium and chromium-driver are not installed (scripts/services does)"
         if IN_CI:
@@ -106,6 +115,10 @@ def browser() -> Iterator[WebDriver]:
         "--window-size=1366,900",
     ):
         options.add_argument(argument)
+    options.add_experimental_option(
+        "prefs",
+        {"download.default_directory": str(downloads), "download.prompt_for_download": False},
+    )
     driver = webdriver.Chrome(
         options=options, service=webdriver.ChromeService(executable_path=str(CHROMEDRIVER))
     )
@@ -194,8 +207,21 @@ def go(driver: WebDriver, view: str) -> None:
     )
 
 
+def choose_case(driver, within, ref: str, purpose: str) -> None:  # type: ignore[no-untyped-def]
+    """Pick `ref` in a case picker once its options have loaded, and give the purpose."""
+    select = within.find_element(By.NAME, "case")
+    wait(
+        driver,
+        15,
+        f"case {ref} in the picker",
+        lambda d: ref in [o.get_attribute("value") for o in Select(select).options],
+    )
+    Select(select).select_by_value(ref)
+    within.find_element(By.NAME, "purpose").send_keys(purpose)
+
+
 def test_an_operator_session(
-    browser: WebDriver, demo: Demo, shots: Path, photos: dict[str, Path]
+    browser: WebDriver, demo: Demo, shots: Path, photos: dict[str, Path], downloads: Path
 ) -> None:
     driver = browser
     # -- sign in: a wrong password is refused, the printed one works --------------------------
@@ -209,8 +235,8 @@ def test_an_operator_session(
     error = wait(driver, 10, "the refusal", lambda d: d.find_element(By.ID, "login-error").text)
     assert "wrong username or password" in error
     sign_in(driver, demo, "admin", demo.password)
-    nav = [a.text for a in find(driver, "#nav a")]
-    assert nav[:3] == ["Live", "Alerts", "Events"] and "Search" in nav and "Settings" in nav
+    nav = [a.get_attribute("data-view") for a in find(driver, "#nav a")]  # text has badges
+    assert nav[:3] == ["live", "alerts", "events"] and "search" in nav and "settings" in nav
 
     # -- the camera wall draws tracked people with their ids -----------------------------------
     go(driver, "live")
@@ -236,6 +262,9 @@ def test_an_operator_session(
         "the demo's entry",
         lambda d: [r for r in find(d, "#view tbody tr") if "Eileen Collins (demo)" in r.text],
     )
+    # Enrolments and removals are made within a case, with a purpose (the demo opens DEMO-1).
+    enrol = driver.find_element(By.ID, "enrol")
+    choose_case(driver, enrol, "DEMO-1", "browser test: replace the demo entry")
     demo_entry[0].find_element(By.XPATH, ".//button[text()='Remove']").click()
     wait(
         driver,
@@ -243,7 +272,6 @@ def test_an_operator_session(
         "the demo's entry removed",
         lambda d: not any("Eileen Collins (demo)" in r.text for r in find(d, "#view tbody tr")),
     )
-    enrol = driver.find_element(By.ID, "enrol")
     enrol.find_element(By.NAME, "name").send_keys("Person of interest (test)")
     enrol.find_element(By.NAME, "reason").send_keys("browser test of the enrolment form")
     enrol.find_element(By.NAME, "legal_basis").send_keys("test data, no real person")
@@ -277,10 +305,27 @@ def test_an_operator_session(
         driver, 60, "the flowerbed event", lambda d: event_evidence(d, "keep off the flowerbed")
     )
     assert evidence == {"thumbnail": True, "clip": True}  # an admin may open the clip
+    # Export the event's evidence within the case: a ZIP whose sums verify, faces redacted.
+    export_case = driver.find_element(By.ID, "export-case")
+    export_case.find_element(By.TAG_NAME, "summary").click()
+    choose_case(driver, export_case, "DEMO-1", "browser test: evidence for the case file")
+    first_export = [
+        li for li in find(driver, "#event-list li.event") if "keep off the flowerbed" in li.text
+    ][0].find_element(By.CSS_SELECTOR, "button.export")
+    first_export.click()
+    zipped = wait(driver, 60, "the exported ZIP", lambda d: sorted(downloads.glob("*.zip")))
+    with zipfile.ZipFile(zipped[0]) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+        for entry in manifest["files"]:
+            digest = hashlib.sha256(archive.read(entry["path"])).hexdigest()
+            assert digest == entry["sha256"], entry["path"]
+    assert manifest["redacted"] is True and manifest["request"]["case"] == "DEMO-1"
     driver.save_screenshot(str(shots / "05-events.png"))
 
     # -- search by photo; the timeline and the path on the site plan --------------------------
     go(driver, "search")
+    picker = driver.find_element(By.CSS_SELECTOR, "#view fieldset.case-picker")
+    choose_case(driver, picker, "DEMO-1", "browser test: where was she")
     search = driver.find_element(By.ID, "search-face")
     search.find_element(By.NAME, "photo").send_keys(str(photos["photo"]))
     # Tracks are stored when they end: search again until her last camera's track is in.
@@ -323,6 +368,31 @@ def test_an_operator_session(
         lambda d: not find(d, f'li.review-item[data-alert-id="{alert_id}"]'),
     )
 
+    # -- the audit log: the enrolment and the searches, in a chain that verifies --------------
+    go(driver, "audit")
+
+    def logged(prefix: str, action: str) -> WebElement:
+        box = driver.find_element(By.ID, "audit-action")
+        box.clear()
+        box.send_keys(prefix, Keys.TAB)  # the filter applies on change
+        rows = wait(
+            driver,
+            15,
+            f"{action} in the audit log",
+            lambda d: find(d, f'#audit tbody tr[data-action="{action}"]'),
+        )
+        return rows[0]
+
+    assert "DEMO-1" in logged("watchlist.", "watchlist.enrol").text
+    searched = logged("search.", "search.face")
+    assert "DEMO-1" in searched.text and "browser test: where was she" in searched.text
+    driver.find_element(By.ID, "verify-chain").click()
+    verdict = wait(
+        driver, 15, "the chain verdict", lambda d: d.find_element(By.ID, "audit-verdict").text
+    )
+    assert verdict.startswith("intact"), verdict
+    driver.save_screenshot(str(shots / "08-audit.png"))
+
     # -- settings: add a viewer; a viewer sees no search, watchlist or clips -------------------
     go(driver, "settings")
     add = wait(driver, 10, "the users form", lambda d: _shown(d, "#add-user"))
@@ -335,13 +405,13 @@ def test_an_operator_session(
         "the new user listed",
         lambda d: any(r.text.startswith("guard viewer") for r in find(d, "#view tbody tr")),
     )
-    driver.save_screenshot(str(shots / "08-settings.png"))
+    driver.save_screenshot(str(shots / "09-settings.png"))
     driver.find_element(By.ID, "logout").click()
     wait(driver, 10, "signed out", lambda d: _shown(d, "#login"))
 
     sign_in(driver, demo, "guard", "guard-password-1234")
-    nav = [a.text for a in find(driver, "#nav a")]
-    assert nav == ["Live", "Alerts", "Events", "Settings"]
+    nav = [a.get_attribute("data-view") for a in find(driver, "#nav a")]
+    assert nav == ["live", "alerts", "events", "settings"]
     go(driver, "events")
     evidence = wait(
         driver, 30, "the event list", lambda d: event_evidence(d, "keep off the flowerbed")
@@ -354,4 +424,4 @@ def test_an_operator_session(
         "the live wall instead",
         lambda d: d.find_element(By.ID, "view").get_attribute("data-view") == "live",
     )
-    driver.save_screenshot(str(shots / "09-viewer.png"))
+    driver.save_screenshot(str(shots / "10-viewer.png"))

@@ -25,7 +25,9 @@ from citywatch.api.errors import install_error_handlers
 from citywatch.api.roles import Role, User
 from citywatch.api.routers import (
     alerts,
+    audit,
     cameras,
+    cases,
     events,
     live,
     persons,
@@ -54,7 +56,23 @@ from citywatch.store.plates import PlateRecords
 from citywatch.store.watchlists import EnrolmentPhoto, FaceRecords
 
 T0 = 1_700_000_000.0
-ROUTERS = (alerts, cameras, events, live, persons, plates, review, search, watchlists)
+ROUTERS = (alerts, audit, cameras, cases, events, live, persons, plates, review, search, watchlists)
+# The open case the investigator is assigned to, and what searches and enrolments send with it.
+CASE = "2026-0001"
+OTHER_CASE = "2026-0002"  # open, the investigator not assigned
+CLOSED_CASE = "2026-0000"
+PURPOSE = "find the person seen at the gate"
+IN_CASE = {"case": CASE, "purpose": PURPOSE}
+
+
+def in_case(url: str, case: str = CASE) -> str:
+    """`url` with the case and purpose a GET search must send."""
+    from urllib.parse import urlencode
+
+    joiner = "&" if "?" in url else "?"
+    return f"{url}{joiner}{urlencode({'case': case, 'purpose': PURPOSE})}"
+
+
 FACE_EMBEDDER = "test-faces"
 FACE_DIM = 16
 CONFIG = {
@@ -236,7 +254,28 @@ def seed(store: Store, services_config: Any) -> Seeded:
     ids["plate_alert"] = plates.save_alert(plate, entry_info, "run-1", 20)
     store.flush()
     ids["plate_reads"] = {r.text: r.id for r in plates.search("*")}
+    seed_cases(store)
     return seeded
+
+
+def seed_cases(store: Store) -> None:
+    """Users whose ids match `user_for` (viewer 1, investigator 2, admin 3), the investigator
+    assigned to CASE only, and a closed case."""
+    from argon2 import PasswordHasher
+
+    from citywatch.store.cases import CaseRecords
+    from citywatch.store.users import UserRecords
+
+    users = UserRecords(store, PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    for role in Role:
+        made = users.add_user(role.label, "a long enough password", role)
+        assert made.id == int(role), "user_for(role) assumes these ids"
+    records = CaseRecords(store)
+    records.create(CLOSED_CASE, "an old case", "", "admin")
+    records.close(CLOSED_CASE)
+    records.create(CASE, "the gate", "who was at the gate", "admin")
+    records.add_member(CASE, Role.INVESTIGATOR.label, "admin")
+    records.create(OTHER_CASE, "someone else's", "", "admin")
 
 
 class FakeFaces:

@@ -25,14 +25,19 @@ from citywatch.api.deps import CurrentUser
 from citywatch.api.errors import ErrorBody, RequestContext, install_error_handlers
 from citywatch.api.routers import (
     alerts,
+    audit,
     auth,
     cameras,
+    cases,
+    display,
     events,
     exports,
     health,
     live,
+    oversight,
     persons,
     plates,
+    retention,
     review,
     search,
     site,
@@ -59,6 +64,11 @@ DATA_ROUTERS = (
     live,
     exports,
     site,
+    cases,
+    audit,
+    display,
+    retention,
+    oversight,
 )
 
 SECURITY_SCHEMES = {

@@ -401,3 +401,61 @@ class IdentityExportIn(BaseModel):
 
 
 ExportIn = Annotated[EventExportIn | AlertExportIn | IdentityExportIn, Field(discriminator="kind")]
+
+
+# -- cases and the audit log (appended for issue #8) --------------------------------------------
+
+
+class HotlistChangeIn(HotlistIn):
+    """A hotlist entry with the case it is added for and why (both go to the audit log)."""
+
+    case: str = Field(min_length=1, max_length=64, description="the open case this is for")
+    purpose: str = Field(min_length=1, max_length=2000, description="why it is needed")
+
+
+class CaseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ref: str = Field(min_length=1, max_length=64, description="e.g. 2026-0042")
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=10_000)
+    members: list[str] = Field(default_factory=list, max_length=100, description="usernames")
+
+
+class CaseMemberIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    user: str = Field(min_length=1, max_length=64, description="the username to assign")
+
+
+class CaseOut(BaseModel):
+    ref: str
+    title: str
+    description: str
+    status: Literal["open", "closed"]
+    created_by: str
+    created_at: float
+    closed_at: float | None
+    members: list[str]
+
+
+class AuditEntryOut(BaseModel):
+    id: int
+    time: float
+    actor: str
+    actor_role: str | None
+    action: str
+    outcome: str
+    case: str | None
+    purpose: str | None
+    target: str | None
+    detail: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+class AuditVerifyOut(BaseModel):
+    intact: bool
+    entries: int = Field(description="entries checked and intact")
+    first_broken: int | None = Field(description="id of the first entry that does not hold")
+    why: str | None = Field(description="edited, deleted or reordered, in words")

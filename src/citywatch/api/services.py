@@ -22,8 +22,10 @@ if TYPE_CHECKING:
     from argon2 import PasswordHasher
 
     from citywatch.faces.pipeline import FacePipeline
+    from citywatch.privacy.audit import AuditLog
     from citywatch.reid.base import PersonEmbedder
     from citywatch.search.face_index import FaceSightingIndex
+    from citywatch.store.cases import CaseRecords
     from citywatch.store.users import UserRecords
 
 
@@ -49,6 +51,18 @@ class ApiServices:
         from citywatch.store.users import UserRecords
 
         return self._model("users", lambda: UserRecords(self.store, self.password_hasher))
+
+    def audit(self) -> AuditLog:
+        """The audit log: `record(actor, role, action, outcome, case_ref, purpose, target,
+        detail)` appends one entry (see `access.audit` for the calling user's)."""
+        from citywatch.privacy.audit import AuditLog
+
+        return self._model("audit", lambda: AuditLog(self.store))
+
+    def cases(self) -> CaseRecords:
+        from citywatch.store.cases import CaseRecords
+
+        return self._model("cases", lambda: CaseRecords(self.store))
 
     def faces(self) -> FacePipeline:
         from citywatch.faces.factory import create_face_pipeline

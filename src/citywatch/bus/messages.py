@@ -7,6 +7,7 @@ web UI's live feed) subscribe and turn them into their own wire formats.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from citywatch.core.records import Alert, Event
 
@@ -53,3 +54,14 @@ class CountsMessage:
     time: float
     objects: dict[str, int] = field(default_factory=dict)  # class name -> tracks in view
     zones: dict[str, dict[str, int]] = field(default_factory=dict)  # zone -> class -> count
+
+
+@dataclass(frozen=True)
+class RemotePayload:
+    """A message another node published, heard through the shared bus (citywatch.bus.redis)
+    and put on this node's bus under the same `topic`: its wire payload (citywatch.bus.payloads,
+    made on `origin` with media paths), not the original objects, which stay on that node."""
+
+    topic: str
+    payload: dict[str, Any]
+    origin: str  # the node that published it (bus.node)

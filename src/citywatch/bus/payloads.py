@@ -26,6 +26,7 @@ from citywatch.bus.messages import (
     CountsMessage,
     EventMessage,
     PlateAlertMessage,
+    RemotePayload,
 )
 
 Payload = dict[str, Any]
@@ -57,6 +58,8 @@ def to_payload(message: object, *, include_media_paths: bool = False) -> Payload
         return plate_alert_payload(message)
     if isinstance(message, CountsMessage):
         return counts_payload(message)
+    if isinstance(message, RemotePayload):
+        return remote_payload(message, include_media_paths=include_media_paths)
     raise TypeError(f"no payload for {type(message).__name__} messages")
 
 
@@ -151,6 +154,20 @@ def counts_payload(message: CountsMessage) -> Payload:
         },
     }
     payload["id"] = _content_id("counts", payload)
+    return payload
+
+
+def remote_payload(message: RemotePayload, *, include_media_paths: bool = False) -> Payload:
+    """Another node's payload as it came, less its media paths unless they are allowed here
+    (the sending node includes them, so each node's own `include_media_paths` decides)."""
+    if include_media_paths:
+        return message.payload
+    payload = {k: v for k, v in message.payload.items() if k != "evidence_path"}
+    values = payload.get("values")
+    if isinstance(values, Mapping):
+        payload["values"] = _clean_values(
+            values, drop_personal=False, keep_media_paths=False, removed=[], where=""
+        )
     return payload
 
 

@@ -13,12 +13,17 @@ import sys
 import typer
 
 from citywatch.cli import (
+    audit,
     bench,
+    cases,
     demo,
     eval,
     faces,
     models,
+    plan,
     plates,
+    retention,
+    review,
     search,
     serve,
     track,
@@ -43,10 +48,16 @@ app.add_typer(watchlist.app, name="watchlist")
 app.add_typer(search.app, name="search")
 app.add_typer(bench.app, name="bench")
 app.add_typer(users.app, name="users")
+app.add_typer(retention.app, name="retention")
+app.add_typer(cases.app, name="cases")
+app.add_typer(audit.app, name="audit")
+app.add_typer(review.app, name="review")
 app.command("track")(track.track)
 app.command("demo")(demo.demo)
 app.command("run")(demo.run)
 app.command("serve")(serve.serve)
+app.command("erase")(retention.erase)
+app.command("plan")(plan.plan)
 
 _debug = False
 

@@ -35,19 +35,23 @@ def _run_pipeline(
 
     Returns the store, still open, for the caller to report from and close.
     """
+    from citywatch.bus.local import LocalBus
+    from citywatch.bus.redis import start_bridge
     from citywatch.pipeline.service import load_models, start_pipeline
     from citywatch.store import open_store_from_config
 
     models = load_models(config, registry_for(config, model_dir))
     store = open_store_from_config(config.storage, data_dir)
+    bus = LocalBus()
     try:
+        bridge = start_bridge(config.bus, bus)  # None unless bus.backend is redis
         stop = threading.Event()
         handlers = {
             sig: signal.signal(sig, lambda *_: stop.set())
             for sig in (signal.SIGINT, signal.SIGTERM)
         }
         try:
-            running = start_pipeline(config, store, models)
+            running = start_pipeline(config, store, models, bus=bus)
             try:
                 started = time.monotonic()
                 while not stop.is_set() and not running.runner.wait(timeout=0.5):
@@ -56,6 +60,8 @@ def _run_pipeline(
             finally:
                 running.stop()
         finally:
+            if bridge is not None:
+                bridge.stop()
             for sig, handler in handlers.items():
                 signal.signal(sig, handler)
         _print_summary(running.runner, store)
@@ -132,7 +138,7 @@ def demo(
     with a new password, printed with the URL.
     """
     from citywatch.cli.serve import Site, serve_site
-    from citywatch.demo.scene import enrol_demo_person, scene_config, write_scene
+    from citywatch.demo.scene import enrol_demo_person, open_demo_case, scene_config, write_scene
     from citywatch.pipeline.service import load_models
     from citywatch.store import open_store_from_config
 
@@ -144,6 +150,7 @@ def demo(
     store = open_store_from_config(config.storage, data_dir)
     try:
         password = reset_demo_admin(store)
+        open_demo_case(store, DEMO_ADMIN)
 
         def ready(url: str) -> None:
             stderr.print(

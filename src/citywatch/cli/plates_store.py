@@ -17,6 +17,7 @@ from pathlib import Path
 
 import typer
 
+from citywatch.cli.cases import CASE, PURPOSE, audit_cli, check_cli_case
 from citywatch.cli.common import load_or_default
 
 DATA_DIR = typer.Option(Path("citywatch-data"), "--data-dir", help="database, media, indexes")
@@ -49,13 +50,19 @@ def search(
     pattern: str = typer.Argument(..., help="a plate, or a pattern with * and ?"),
     camera: str | None = typer.Option(None, "--camera", help="one camera only"),
     limit: int = typer.Option(100, "--limit", help="newest first, at most this many"),
+    case: str = CASE,
+    purpose: str = PURPOSE,
     data_dir: Path = DATA_DIR,
     config: Path | None = CONFIG,
     as_json: bool = typer.Option(False, "--json", help="one JSON object a line"),
 ) -> None:
     """Plates read by the cameras that match PATTERN, newest first."""
     with _plates(config, data_dir) as records:
-        for read in records.search(pattern, camera_id=camera, limit=limit):
+        case, purpose = check_cli_case(records.store, case, purpose)
+        reads = records.search(pattern, camera_id=camera, limit=limit)
+        detail = {"pattern": pattern, "camera": camera, "reads": [r.id for r in reads]}
+        audit_cli(records.store, "search.plates", case, purpose, f"plates {pattern}", detail)
+        for read in reads:
             row = {
                 "plate": read.text,
                 "camera": read.camera_id,
@@ -81,6 +88,8 @@ def hotlist_add(
     legal_basis: str = typer.Option(..., "--legal-basis", help="warrant, order or request"),
     expires: str = typer.Option(..., "--expires", help="date the entry stops matching"),
     added_by: str = typer.Option(..., "--by", help="the user adding it"),
+    case: str = CASE,
+    purpose: str = PURPOSE,
     data_dir: Path = DATA_DIR,
     config: Path | None = CONFIG,
 ) -> None:
@@ -89,7 +98,11 @@ def hotlist_add(
 
     expires_at = expiry_from_date(expires)
     with _plates(config, data_dir) as records:
+        case, purpose = check_cli_case(records.store, case, purpose)
         entry_id = records.add_hotlist(pattern, reason, legal_basis, added_by, expires_at)
+        detail = {"entry_id": entry_id, "pattern": pattern, "legal_basis": legal_basis}
+        detail |= {"by": added_by, "expires_at": expires_at}
+        audit_cli(records.store, "hotlist.add", case, purpose, f"hotlist entry {entry_id}", detail)
     typer.echo(f"hotlist entry {entry_id}: {pattern}")
 
 
@@ -120,6 +133,8 @@ def hotlist_list(
 @hotlist_app.command("remove")
 def hotlist_remove(
     entry_id: int = typer.Argument(..., help="the entry's id (see list)"),
+    case: str = CASE,
+    purpose: str = PURPOSE,
     data_dir: Path = DATA_DIR,
     config: Path | None = CONFIG,
 ) -> None:
@@ -127,6 +142,9 @@ def hotlist_remove(
     from citywatch.core.errors import UsageError
 
     with _plates(config, data_dir) as records:
+        case, purpose = check_cli_case(records.store, case, purpose)
         if not records.remove_hotlist(entry_id):
             raise UsageError(f"hotlist entry {entry_id}: not found or already removed")
+        target = f"hotlist entry {entry_id}"
+        audit_cli(records.store, "hotlist.remove", case, purpose, target, {"entry_id": entry_id})
     typer.echo(f"hotlist entry {entry_id} removed")

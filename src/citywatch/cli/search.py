@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from citywatch.cli.cases import STORED_CASE, STORED_PURPOSE, audit_cli, check_cli_case, require_case
 from citywatch.cli.common import load_or_default, registry_for
 from citywatch.cli.search_people import WHERE_HELP, attributes, search_stored_people, trajectory
 from citywatch.core.errors import UsageError
@@ -41,6 +42,8 @@ def face(
     threshold: float | None = typer.Option(None, "--threshold", help="cosine distance"),
     camera: str | None = typer.Option(None, "--camera", help="stored data: one camera only"),
     fps: float | None = typer.Option(None, "--fps", help="footage: frames searched per second"),
+    case: str | None = STORED_CASE,
+    purpose: str | None = STORED_PURPOSE,
     as_json: bool = typer.Option(False, "--json", help="one JSON object a line"),
 ) -> None:
     """With --source: one line a matching face, {"frame", "time_s", "box", "distance"}.
@@ -49,6 +52,8 @@ def face(
     from citywatch.faces.factory import create_face_pipeline
     from citywatch.faces.pipeline import NoFaceError
 
+    if source is None:
+        require_case(case, purpose)  # before any model loads
     settings = load_or_default(config)
     registry = registry_for(settings, model_dir)
     faces = create_face_pipeline(settings.faces, registry, threshold=threshold)
@@ -58,7 +63,8 @@ def face(
     if source is not None:
         _search_footage(source, faces, subject.embedding, registry, settings, fps, as_json)
     else:
-        _search_stored(data_dir, settings, faces, subject.embedding, camera, as_json)
+        where = (case, purpose)
+        _search_stored(data_dir, settings, faces, subject.embedding, camera, where, as_json)
 
 
 def _search_footage(source, faces, query, registry, settings, fps, as_json) -> None:  # type: ignore[no-untyped-def]
@@ -76,7 +82,7 @@ def _search_footage(source, faces, query, registry, settings, fps, as_json) -> N
             typer.echo(json.dumps(row) if as_json else text)
 
 
-def _search_stored(data_dir, settings, faces, query, camera, as_json) -> None:  # type: ignore[no-untyped-def]
+def _search_stored(data_dir, settings, faces, query, camera, where, as_json) -> None:  # type: ignore[no-untyped-def]
     from citywatch.search.face_index import FaceSightingIndex
     from citywatch.search.timeline import search_timeline
     from citywatch.store import open_store_from_config
@@ -84,8 +90,12 @@ def _search_stored(data_dir, settings, faces, query, camera, as_json) -> None:  
 
     store = open_store_from_config(settings.storage, data_dir)
     try:
+        case, purpose = check_cli_case(store, *where)
         index = FaceSightingIndex(FaceRecords(store), faces.embedder.name, data_dir)
         found = search_timeline(index, store, query, faces.threshold, camera_id=camera)
+        detail = {"camera": camera, "threshold": faces.threshold}
+        detail["sightings"] = [s for a in found for s in a.sighting_ids]
+        audit_cli(store, "search.face", case, purpose, "stored face sightings", detail)
         for appearance in found:
             row = {
                 "camera": appearance.camera_id,
@@ -125,6 +135,8 @@ def person(
     max_distance: float | None = typer.Option(
         None, "--max-distance", help="stored: leave out tracks farther than this"
     ),
+    case: str | None = STORED_CASE,
+    purpose: str | None = STORED_PURPOSE,
     as_json: bool = typer.Option(False, "--json", help="one JSON object a line"),
 ) -> None:
     """With --gallery: the gallery crops nearest in appearance, nearest first; with --json one
@@ -140,6 +152,7 @@ def person(
     if top < 1:
         raise UsageError(f"--top: {top} is not a positive number of results")
     if gallery is None:
+        require_case(case, purpose)
         search_stored_people(
             load_image(query),
             data_dir,
@@ -150,6 +163,7 @@ def person(
             where,
             camera,
             max_distance,
+            (case, purpose),
             as_json,
         )
         return

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from citywatch.cli.cases import CASE, PURPOSE, audit_cli, check_cli_case
 from citywatch.cli.common import load_or_default, registry_for
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ def search_stored_people(
     where: str | None,
     camera: str | None,
     max_distance: float | None,
+    case: tuple[str | None, str | None],
     as_json: bool,
 ) -> None:
     """The stored person tracks nearest to `crop`, nearest first."""
@@ -54,6 +56,7 @@ def search_stored_people(
     query = model.embed([crop])[0]
     filters = _filters(where)
     with _people(settings, data_dir) as records:
+        case_ref, purpose = check_cli_case(records.store, *case)
         hits = search_people(
             records,
             top,
@@ -63,6 +66,10 @@ def search_stored_people(
             camera_id=camera,
             max_distance=max_distance,
         )
+        detail: dict[str, Any] = {"where": where, "camera": camera, "max_distance": max_distance}
+        detail["top"] = top
+        detail["tracks"] = [h.appearance.track_id for h in hits]
+        audit_cli(records.store, "search.person", case_ref, purpose, "stored person tracks", detail)
         _print_hits(hits, as_json)
 
 
@@ -72,6 +79,8 @@ def attributes(
     config: Path | None = typer.Option(None, "--config", "-c"),
     camera: str | None = typer.Option(None, "--camera", help="one camera only"),
     top: int = typer.Option(50, "--top", help="how many to show, best fitting first"),
+    case: str = CASE,
+    purpose: str = PURPOSE,
     as_json: bool = typer.Option(False, "--json", help="one JSON object a line"),
 ) -> None:
     """Stored person tracks that fit a description. Attributes are estimates from the
@@ -80,20 +89,30 @@ def attributes(
 
     filters = _filters(where)
     with _people(load_or_default(config), data_dir) as records:
-        _print_hits(search_people(records, top, attributes=filters, camera_id=camera), as_json)
+        case, purpose = check_cli_case(records.store, case, purpose)
+        hits = search_people(records, top, attributes=filters, camera_id=camera)
+        detail: dict[str, Any] = {"where": where, "camera": camera, "top": top}
+        detail["tracks"] = [h.appearance.track_id for h in hits]
+        audit_cli(records.store, "search.attributes", case, purpose, "stored person tracks", detail)
+        _print_hits(hits, as_json)
 
 
 def trajectory(
     identity: str = typer.Argument(..., help="identity id from a search result"),
     data_dir: Path = DATA_DIR,
     config: Path | None = typer.Option(None, "--config", "-c"),
+    case: str = CASE,
+    purpose: str = PURPOSE,
     as_json: bool = typer.Option(False, "--json", help="one JSON object a line"),
 ) -> None:
     """One person's tracks across cameras, in time order, with how each link was made."""
     from citywatch.core.errors import UsageError
 
     with _people(load_or_default(config), data_dir) as records:
+        case, purpose = check_cli_case(records.store, case, purpose)
         found = records.trajectory(identity)
+        detail = {"identity": identity, "tracks": [a.track_id for a in found]}
+        audit_cli(records.store, "search.trajectory", case, purpose, f"identity {identity}", detail)
         if not found:
             raise UsageError(f"identity {identity!r}: no stored tracks")
         for appearance in found:

@@ -94,7 +94,9 @@ def serve_site(
     from citywatch.api.server import ApiServer
     from citywatch.api.services import ApiServices
     from citywatch.bus.local import LocalBus
+    from citywatch.bus.redis import start_bridge
     from citywatch.pipeline.service import start_pipeline
+    from citywatch.privacy.scheduler import RetentionScheduler
 
     bus = LocalBus()
     services = ApiServices(
@@ -106,6 +108,7 @@ def serve_site(
         config_path=site.config_path,
         secure_cookies=secure_cookies,
     )
+    bridge = start_bridge(site.config.bus, bus)  # None unless bus.backend is redis
     stop = threading.Event()
     handlers = {
         sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
@@ -113,6 +116,9 @@ def serve_site(
     try:
         server = ApiServer(create_app(services), host, port).start()
         running = None
+        purges = RetentionScheduler(
+            site.store, lambda: services.config, lock=services.face_index_lock
+        ).start()
         try:
             if site.models is not None:
                 running = start_pipeline(
@@ -129,10 +135,13 @@ def serve_site(
                 stderr.print(f"citywatch is serving on {server.url} (Ctrl-C stops)")
             _wait(stop, server, running, until_cameras_end, duration)
         finally:
+            purges.stop()
             if running is not None:
                 running.stop()
             server.stop()
     finally:
+        if bridge is not None:
+            bridge.stop()
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
 

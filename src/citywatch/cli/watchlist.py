@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from citywatch.cli.cases import CASE, PURPOSE, audit_cli, check_cli_case
 from citywatch.cli.common import load_or_default, registry_for
 
 app = typer.Typer(help="Enrol, list and remove watchlist entries.", no_args_is_help=True)
@@ -33,6 +34,8 @@ def add(
     legal_basis: str = typer.Option(..., "--legal-basis", help="warrant, order or consent"),
     expires: str = typer.Option(..., "--expires", help="date the entry stops matching"),
     enrolled_by: str = typer.Option(..., "--by", help="the user enrolling"),
+    case: str = CASE,
+    purpose: str = PURPOSE,
     data_dir: Path = DATA_DIR,
     config: Path | None = CONFIG,
     model_dir: Path | None = typer.Option(None, "--model-dir", help="model directory"),
@@ -45,9 +48,13 @@ def add(
     expires_at = expiry_from_date(expires)
     settings, store, records = _open(config, data_dir)
     try:
+        case, purpose = check_cli_case(store, case, purpose)
         faces = create_face_pipeline(settings.faces, registry_for(settings, model_dir))
         request = EnrolmentRequest(name, photos, reason, legal_basis, enrolled_by, expires_at)
         entry_id = enrol(faces, records, request)
+        detail = {"entry_id": entry_id, "name": name, "photos": len(photos), "by": enrolled_by}
+        detail |= {"legal_basis": legal_basis, "expires_at": expires_at}
+        audit_cli(store, "watchlist.enrol", case, purpose, f"watchlist entry {entry_id}", detail)
     finally:
         store.close()
     typer.echo(json.dumps({"entry_id": entry_id, "name": name, "photos": len(photos)}))
@@ -82,6 +89,8 @@ def list_entries(
 @app.command("remove")
 def remove(
     entry_id: int = typer.Argument(..., help="entry id (see `watchlist list`)"),
+    case: str = CASE,
+    purpose: str = PURPOSE,
     data_dir: Path = DATA_DIR,
     config: Path | None = CONFIG,
 ) -> None:
@@ -90,7 +99,10 @@ def remove(
 
     _, store, records = _open(config, data_dir)
     try:
+        case, purpose = check_cli_case(store, case, purpose)
         if not records.remove_entry(entry_id):
             raise UsageError(f"no active watchlist entry {entry_id}")
+        target = f"watchlist entry {entry_id}"
+        audit_cli(store, "watchlist.remove", case, purpose, target, {"entry_id": entry_id})
     finally:
         store.close()

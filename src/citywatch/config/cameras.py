@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     Field,
     ValidationError,
     ValidatorFunctionWrapHandler,
@@ -15,6 +16,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from citywatch.config.base import Section
+from citywatch.config.retention import CameraRetention
 from citywatch.config.rules import (
     RULE_TYPES,
     SIGNAL_TYPES,
@@ -65,13 +67,21 @@ class Zone(Section):
     @field_validator("polygon")
     @classmethod
     def _has_area(cls, value: list[tuple[float, float]]) -> list[tuple[float, float]]:
-        # Shoelace area: a polygon with none (all points on a line) contains nothing.
-        xs = [p[0] for p in value]
-        ys = [p[1] for p in value]
-        twice_area = sum(xs[i] * ys[i - 1] - xs[i - 1] * ys[i] for i in range(len(value)))
-        if abs(twice_area) < 2.0:
-            raise ValueError("the polygon has no area (its points lie on one line)")
-        return value
+        return _with_area(value)
+
+
+def _with_area(value: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    # Shoelace area: a polygon with none (all points on a line) contains nothing.
+    xs = [p[0] for p in value]
+    ys = [p[1] for p in value]
+    twice_area = sum(xs[i] * ys[i - 1] - xs[i - 1] * ys[i] for i in range(len(value)))
+    if abs(twice_area) < 2.0:
+        raise ValueError("the polygon has no area (its points lie on one line)")
+    return value
+
+
+# A privacy mask: a polygon in image pixels blacked out before analysis, storage and display.
+MaskPolygon = Annotated[list[tuple[float, float]], Field(min_length=3), AfterValidator(_with_area)]
 
 
 class CameraConfig(Section):
@@ -83,6 +93,10 @@ class CameraConfig(Section):
     position: Point | None = None
     neighbours: list[Neighbour] = []
     zones: list[Zone] = []
+    privacy_masks: list[MaskPolygon] = Field(
+        default=[],
+        description="polygons in image pixels blacked out before detection, storage and display",
+    )
     lines: list[Line] = []
     homography: Homography | None = Field(
         default=None, description="image pixels -> ground metres, for speeds in m/s"
@@ -90,6 +104,9 @@ class CameraConfig(Section):
     signals: list[SignalConfig] = []
     rules: list[RuleConfig] = []
     queue_size: int = Field(default=8, ge=1, le=1024)
+    retention: CameraRetention = Field(
+        default=CameraRetention(), description="days per record kind, over the site's retention"
+    )
     loop: bool = Field(default=False, description="replay a file source forever (demos, soak)")
     realtime: bool = Field(
         default=False, description="pace a file source at its own frame rate like a live camera"

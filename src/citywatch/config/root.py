@@ -6,6 +6,7 @@ from pydantic import Field, model_validator
 
 from citywatch.config.attributes import AttributesConfig
 from citywatch.config.base import Section
+from citywatch.config.bus import BusConfig
 from citywatch.config.cameras import CameraConfig
 from citywatch.config.faces import FacesConfig
 from citywatch.config.gait import GaitConfig
@@ -13,6 +14,7 @@ from citywatch.config.outputs import OutputsConfig
 from citywatch.config.pipeline import DetectorConfig, TrackerConfig
 from citywatch.config.plates import PlatesConfig
 from citywatch.config.reid import ReidConfig
+from citywatch.config.retention import RetentionConfig
 from citywatch.config.storage import StorageConfig
 
 
@@ -39,6 +41,8 @@ class CitywatchConfig(Section):
     plates: PlatesConfig = PlatesConfig()
     storage: StorageConfig = StorageConfig()
     outputs: OutputsConfig = OutputsConfig()
+    bus: BusConfig = BusConfig()
+    retention: RetentionConfig = RetentionConfig()
     cameras: list[CameraConfig] = []
 
     @model_validator(mode="after")

@@ -186,14 +186,43 @@ def enrol_demo_person(store, faces) -> None:  # type: ignore[no-untyped-def]
     if any(e.name == DEMO_PERSON for e in records.entries()):
         return
     photo = prepare_image(faces, np.ascontiguousarray(data.astronaut()[:, :, ::-1]), "astronaut")
-    records.add_entry(
+    legal_basis = "demo data (scikit-image sample photograph)"
+    expires_at = time.time() + 86400
+    entry_id = records.add_entry(
         DEMO_PERSON,
         "demo: a person of interest walking through the site",
-        "demo data (scikit-image sample photograph)",
+        legal_basis,
         "demo",
-        time.time() + 86400,
+        expires_at,
         [photo],
+    )
+    # Enrolled like any other: within a case, with a purpose, in the audit log.
+    from citywatch.privacy.audit import AuditLog
+
+    detail = {"entry_id": entry_id, "name": DEMO_PERSON, "photos": 1}
+    detail |= {"legal_basis": legal_basis, "expires_at": expires_at}
+    AuditLog(store).record(
+        "demo",
+        "admin",
+        "watchlist.enrol",
+        "ok",
+        DEMO_CASE,
+        DEMO_PURPOSE,
+        f"watchlist entry {entry_id}",
+        detail,
     )
 
 
+def open_demo_case(store, member: str) -> None:  # type: ignore[no-untyped-def]
+    """The demo's open case, with `member` (the demo admin) assigned; made once."""
+    from citywatch.store.cases import CaseRecords
+
+    records = CaseRecords(store)
+    if records.case(DEMO_CASE) is None:
+        records.create(DEMO_CASE, "demo investigation", "the astronaut at the demo site", "demo")
+    records.add_member(DEMO_CASE, member, "demo")  # adding a member twice changes nothing
+
+
 DEMO_PERSON = "Eileen Collins (demo)"
+DEMO_CASE = "DEMO-1"
+DEMO_PURPOSE = "demo: show an alert when the enrolled person walks through the site"

@@ -5,6 +5,8 @@ is slower than the camera, the queue drops old frames (counted) rather than fall
 The detector is shared by all cameras (one model in memory, like Frigate's shared detector).
 The optional stages (`CameraStages`) each see every tracked frame; when tracks end, their
 results are stored with the track (faces, appearance, plate), and rule events as they fire.
+A camera's privacy masks are blacked out in each frame first, before detection, so nothing in
+them is analysed, stored (thumbnails, clips) or shown (live frames).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from citywatch.core.frame import Frame
 from citywatch.detect.base import Detector
 from citywatch.ingest import CameraSupervisor, QueueClosed
 from citywatch.pipeline.trackbook import TrackBook
+from citywatch.privacy.masks import PrivacyMask
 from citywatch.store import Store
 from citywatch.track.bytetrack import ByteTracker
 
@@ -92,6 +95,7 @@ class CameraWorker:
             raise ValueError("a camera with rules needs an EventRecorder for their events")
         self.faces = self.stages.faces
         self.reid = self.stages.reid
+        self.mask = PrivacyMask(camera.privacy_masks) if camera.privacy_masks else None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"analyse-{camera.id}", daemon=True)
         self._analysed = 0
@@ -141,6 +145,8 @@ class CameraWorker:
                 except queues.Empty:  # nothing yet: look at the stop flag again
                     continue
                 started = time.perf_counter()
+                if self.mask is not None:  # before anything looks at the frame
+                    frame = self.mask.frame(frame)
                 # Frames the queue dropped widen the step the motion model predicts over.
                 dt = 1.0 if last_ts is None else max((frame.ts - last_ts) * self.camera.fps, 0.1)
                 last_ts = frame.ts

@@ -38,7 +38,7 @@ class FaceSightingIndex:
     def _load(self) -> None:
         if self._index is not None:
             return
-        if self._in_database():
+        if self.in_database():
             self._index = self._database_index()
             self._last_id = self._index.max_id() if self._index is not None else 0
             return
@@ -62,7 +62,7 @@ class FaceSightingIndex:
             if not batch:
                 break
             vectors = np.stack([v.embedding for v in batch]).astype(np.float32)
-            if self._index is None and self._in_database():
+            if self._index is None and self.in_database():
                 self._index = self._database_index(dim=vectors.shape[1])
             if self._index is None:
                 self._index = create_index("auto", dim=vectors.shape[1])
@@ -82,7 +82,7 @@ class FaceSightingIndex:
             log.info("face index: +%d -%d, %d vectors", added, removed, len(self._index or []))
         return len(self._index) if self._index is not None else 0
 
-    def _in_database(self) -> bool:
+    def in_database(self) -> bool:
         """pgvector when configured, or on `auto` when the PostgreSQL store has it."""
         store = self.records.store
         choice = store.vector_index

@@ -11,7 +11,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from api_seed import Clients, clients_for, make_app, make_services
+from api_seed import IN_CASE, Clients, clients_for, make_app, make_services, seed_cases
 
 from citywatch.api.roles import Role
 from citywatch.api.services import ApiServices
@@ -32,6 +32,7 @@ def services(tmp_path: Path, model_dir: Path, data_dir: Path) -> Iterator[ApiSer
     made.registry = ModelRegistry(model_dir)
     for camera in made.config.cameras:
         made.store.upsert_camera(camera)
+    seed_cases(made.store)
     faces = made.faces()
     # (camera, start, photo): Obama at the gate twice, then in the yard; Biden in the yard.
     seen = [
@@ -79,7 +80,7 @@ def test_face_search_by_photo_finds_the_person_where_they_were(
 ) -> None:
     investigator = client(Role.INVESTIGATOR)
     answer = investigator.post(
-        "/api/search/face", files={"photo": _photo(data_dir, "obama-480p.jpg")}
+        "/api/search/face", files={"photo": _photo(data_dir, "obama-480p.jpg")}, data=IN_CASE
     )
     assert answer.status_code == 200, answer.text
     result = answer.json()
@@ -90,7 +91,9 @@ def test_face_search_by_photo_finds_the_person_where_they_were(
     thumbnail = investigator.get(result["items"][0]["thumbnail_url"])
     assert thumbnail.status_code == 200 and thumbnail.content[:2] == b"\xff\xd8"
 
-    biden = investigator.post("/api/search/face", files={"photo": _photo(data_dir, "biden.jpg")})
+    biden = investigator.post(
+        "/api/search/face", files={"photo": _photo(data_dir, "biden.jpg")}, data=IN_CASE
+    )
     assert [v["camera"] for v in biden.json()["items"]] == ["yard"]
     assert biden.json()["items"][0]["first_seen"] == T0 + 700
 
@@ -99,7 +102,7 @@ def test_a_photo_without_a_face_is_refused(client: Clients, data_dir: Path) -> N
     noise = np.random.default_rng(0).integers(0, 256, (200, 200, 3), dtype=np.uint8)
     data = cv2.imencode(".png", noise)[1].tobytes()
     answer = client(Role.INVESTIGATOR).post(
-        "/api/search/face", files={"photo": ("noise.png", data)}
+        "/api/search/face", files={"photo": ("noise.png", data)}, data=IN_CASE
     )
     assert answer.status_code == 422
     assert (
@@ -111,6 +114,7 @@ def test_a_photo_without_a_face_is_refused(client: Clients, data_dir: Path) -> N
 def test_enrolment_with_real_photos(client: Clients, services: ApiServices, data_dir: Path) -> None:
     admin = client(Role.ADMIN)
     form = {"name": "B. Obama", "reason": "test", "legal_basis": "consent", "expires": NEXT_YEAR}
+    form |= IN_CASE
     files = [("photos", _photo(data_dir, "obama.jpg")), ("photos", _photo(data_dir, "obama2.jpg"))]
     answer = admin.post("/api/watchlist", data=form, files=files)
     assert answer.status_code == 201, answer.text

@@ -16,8 +16,22 @@ EXAMPLES = "faces/face_recognition_examples/examples"
 IMGTOOLS = "faces/compreface_samples/imgtools"
 
 
+def open_case(data: Path) -> list[str]:
+    """Enrolments and removals are made within an open case: the options naming it."""
+    from citywatch.store import open_store
+    from citywatch.store.cases import CaseRecords
+
+    with open_store(None, data, thumbnails=False) as store:
+        records = CaseRecords(store)
+        if records.case("T-1") is None:
+            records.create("T-1", "tests", "", "tests")
+    return ["--case", "T-1", "--purpose", "tests"]
+
+
 def cli(*args: str, model_dir: Path, data: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "CITYWATCH_MODEL_DIR": str(model_dir)}
+    if args[:1] == ("watchlist",) and args[1:2] in (("add",), ("remove",)):
+        args = (*args, *open_case(data))
     return subprocess.run(
         [sys.executable, "-m", "citywatch", *args, "--data-dir", str(data)],
         capture_output=True,

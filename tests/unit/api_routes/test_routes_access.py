@@ -107,6 +107,6 @@ def test_the_routes_are_in_the_openapi_document(services: ApiServices) -> None:
     photos = enrol["schema"]["properties"]["photos"]
     assert photos["items"]["format"] == "binary"
     face = paths["/api/search/face"]["post"]["requestBody"]["content"]["multipart/form-data"]
-    assert face["schema"]["required"] == ["photo"]
+    assert face["schema"]["required"] == ["photo", "case", "purpose"]
     events = {p["name"] for p in paths["/api/events"]["get"]["parameters"]}
     assert {"limit", "offset", "camera", "type", "rule", "since", "until"} <= events

@@ -14,6 +14,7 @@ from sqlalchemy import update
 
 from citywatch.api.roles import Role
 from citywatch.api.services import ApiServices
+from citywatch.store.audit import AuditFilter
 from citywatch.store.schema import EventRow
 
 
@@ -93,13 +94,18 @@ def test_thumbnails_are_blurred_for_viewers(
     assert scene.status_code == 200
 
 
-def test_clip_is_served_to_investigators(client: Clients, seeded: Seeded) -> None:
+def test_clip_is_served_to_investigators(
+    client: Clients, services: ApiServices, seeded: Seeded
+) -> None:
     event_id = seeded.ids["events"]["red_light"]
     answer = client(Role.INVESTIGATOR).get(f"/api/events/{event_id}/clip")
     assert answer.status_code == 200 and answer.headers["content-type"] == "video/mp4"
     assert answer.content.startswith(b"\x00\x00\x00\x18ftyp")
     missing = client(Role.INVESTIGATOR).get(f"/api/events/{seeded.ids['events']['crowding']}/clip")
     assert missing.status_code == 404 and missing.json()["detail"].endswith("clip: no file")
+    # Video is never blurred: each clip served is in the audit log, a missing one is not.
+    views = services.audit().entries(AuditFilter(action="view.clip"))
+    assert [(v.actor, v.target) for v in views] == [("investigator", f"event {event_id} clip")]
 
 
 @pytest.mark.parametrize(

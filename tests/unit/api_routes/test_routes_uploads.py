@@ -11,7 +11,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from api_seed import Clients, FakeFaces, Seeded
+from api_seed import IN_CASE, Clients, FakeFaces, Seeded
 
 from citywatch.api.roles import Role
 from citywatch.api.services import ApiServices
@@ -37,7 +37,7 @@ def bomb(width: int = 30000, height: int = 30000) -> bytes:
 
 def search(client: Clients, data: bytes, name: str = "q.png") -> object:
     return client(Role.INVESTIGATOR).post(
-        "/api/search/face", files={"photo": (name, data, "image/png")}
+        "/api/search/face", files={"photo": (name, data, "image/png")}, data=IN_CASE
     )
 
 
@@ -109,14 +109,16 @@ def test_not_a_form_is_a_415_and_a_missing_field_a_422(
     answer = investigator.post("/api/search/face", json={"photo": "x"})
     assert answer.status_code == 415
     assert answer.json() == {"detail": "send the request as multipart/form-data"}
-    missing = investigator.post("/api/search/face", files={"picture": ("a.png", png())})
+    missing = investigator.post(
+        "/api/search/face", files={"picture": ("a.png", png())}, data=IN_CASE
+    )
     assert missing.status_code == 422
     assert missing.json()["detail"] in (
         "photo: Field required",
         "picture: Extra inputs are not permitted",
     )
     text = investigator.post(
-        "/api/search/face", files={"camera": (None, "gate")}, data={"photo": "x"}
+        "/api/search/face", files={"camera": (None, "gate")}, data={**IN_CASE, "photo": "x"}
     )
     assert text.status_code == 422 and text.json() == {"detail": "photo: send a file"}
     two = investigator.post(

@@ -6,7 +6,7 @@ import datetime as dt
 
 import cv2
 import numpy as np
-from api_seed import T0, Clients, FakeFaces, Seeded
+from api_seed import IN_CASE, T0, Clients, FakeFaces, Seeded, in_case
 
 from citywatch.api.roles import Role
 from citywatch.api.services import ApiServices
@@ -31,6 +31,7 @@ def enrol_form(**changes: str) -> dict[str, str]:
         "reason": "wanted",
         "legal_basis": "warrant 9",
         "expires": NEXT_YEAR,
+        **IN_CASE,
     }
     form.update(changes)
     return {k: v for k, v in form.items() if v != "-"}
@@ -90,8 +91,8 @@ def test_enrolment_fields_are_checked(
 def test_an_entry_is_removed_once(client: Clients, seeded: Seeded) -> None:
     admin = client(Role.ADMIN)
     entry = seeded.ids["entry"]
-    assert admin.delete(f"/api/watchlist/{entry}").status_code == 204
-    again = admin.delete(f"/api/watchlist/{entry}")
+    assert admin.delete(in_case(f"/api/watchlist/{entry}")).status_code == 204
+    again = admin.delete(in_case(f"/api/watchlist/{entry}"))
     assert again.status_code == 404 and "already removed" in again.json()["detail"]
     active = admin.get("/api/watchlist").json()["items"]
     everyone = admin.get("/api/watchlist?include_inactive=true").json()["items"]
@@ -105,6 +106,7 @@ def test_hotlist_changes_are_for_admins(client: Clients, seeded: Seeded) -> None
         "reason": "stolen",
         "legal_basis": "report 3",
         "expires": NEXT_YEAR,
+        **IN_CASE,
     }
     created = admin.post("/api/plates/hotlist", json=body)
     assert created.status_code == 201, created.text
@@ -116,8 +118,8 @@ def test_hotlist_changes_are_for_admins(client: Clients, seeded: Seeded) -> None
     past = admin.post("/api/plates/hotlist", json={**body, "expires": "2000-01-01"})
     assert past.status_code == 422 and "expiry is in the past" in past.json()["detail"]
     entry_id = created.json()["id"]
-    assert admin.delete(f"/api/plates/hotlist/{entry_id}").status_code == 204
-    assert admin.delete(f"/api/plates/hotlist/{entry_id}").status_code == 404
+    assert admin.delete(in_case(f"/api/plates/hotlist/{entry_id}")).status_code == 204
+    assert admin.delete(in_case(f"/api/plates/hotlist/{entry_id}")).status_code == 404
     assert client(Role.INVESTIGATOR).get("/api/plates/hotlist").status_code == 200
 
 
@@ -131,13 +133,15 @@ def test_plate_reads_with_filters_and_pictures(client: Clients, seeded: Seeded) 
     assert investigator.get(f"/api/plates?since={T0 + 100}").json()["items"][0]["text"] == (
         "XY99ZZZ"
     )
-    found = investigator.get("/api/search/plates?pattern=ls1*").json()["items"]
+    found = investigator.get(in_case("/api/search/plates?pattern=ls1*")).json()["items"]
     assert [r["text"] for r in found] == ["LS12ABC"]
     assert found[0]["vehicle_type"] == "car" and found[0]["box"] == [40.0, 60.0, 50.0, 12.0]
-    assert investigator.get("/api/search/plates?pattern=LSI2*").json()["items"]  # I read as 1
+    assert investigator.get(in_case("/api/search/plates?pattern=LSI2*")).json()[
+        "items"
+    ]  # I read as 1
     page = investigator.get("/api/plates?limit=1").json()
     assert page["next_offset"] == 1 and len(page["items"]) == 1
-    bad = investigator.get("/api/search/plates?pattern=L%25")
+    bad = investigator.get(in_case("/api/search/plates?pattern=L%25"))
     assert bad.status_code == 422 and bad.json()["detail"].startswith("plate pattern 'L%'")
     picture_url = found[0]["thumbnail_url"]
     image = investigator.get(picture_url)

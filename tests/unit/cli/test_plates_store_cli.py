@@ -27,21 +27,35 @@ def stored(tmp_path):
     return data
 
 
+# Searching stored plates and changing the hotlist are done within an open case.
+IN_CASE = ["--case", "T-1", "--purpose", "tests"]
+
+
+def open_case(data: str) -> None:
+    assert main(["cases", "add", "T-1", "--title", "tests", "--data-dir", data]) == 0
+
+
 def test_search_by_pattern(tmp_path, capsys) -> None:
     data = str(stored(tmp_path))
-    assert main(["plates", "search", "LS1?-EBC", "--data-dir", data, "--json"]) == 0
+    open_case(data)
+    capsys.readouterr()
+    assert main(["plates", "search", "LS1?-EBC", "--data-dir", data, *IN_CASE, "--json"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["plate"] for r in rows] == ["LS16EBC", "LS15EBC"]
     assert rows[0]["vehicle_colour"] == "red" and rows[0]["thumbnail"]
-    assert main(["plates", "search", "rk 099 an", "--data-dir", data]) == 0  # O and 0 alike
+    assert (
+        main(["plates", "search", "rk 099 an", "--data-dir", data, *IN_CASE]) == 0
+    )  # O and 0 alike
     assert "RKO99AN" in capsys.readouterr().out
-    assert main(["plates", "search", "AB%", "--data-dir", data]) == 2
+    assert main(["plates", "search", "AB%", "--data-dir", data, *IN_CASE]) == 2
     assert "pattern" in capsys.readouterr().err
 
 
 def test_hotlist_add_list_remove(tmp_path, capsys) -> None:
     data = str(tmp_path / "data")
-    args = ["--reason", "stolen", "--legal-basis", "police request 7", "--by", "op"]
+    open_case(data)
+    capsys.readouterr()
+    args = ["--reason", "stolen", "--legal-basis", "police request 7", "--by", "op", *IN_CASE]
     assert (
         main(
             [
@@ -66,8 +80,8 @@ def test_hotlist_add_list_remove(tmp_path, capsys) -> None:
         "police request 7",
         True,
     )
-    assert main(["plates", "hotlist", "remove", "1", "--data-dir", data]) == 0
-    assert main(["plates", "hotlist", "remove", "1", "--data-dir", data]) == 2
+    assert main(["plates", "hotlist", "remove", "1", "--data-dir", data, *IN_CASE]) == 0
+    assert main(["plates", "hotlist", "remove", "1", "--data-dir", data, *IN_CASE]) == 2
     assert main(["plates", "hotlist", "list", "--data-dir", data]) == 0
     assert capsys.readouterr().out.strip().endswith("removed")  # nothing active is listed
     assert (

@@ -96,32 +96,51 @@ def stored(tmp_path: Path) -> Path:
     return data
 
 
+IN_CASE = ["--case", "T-1", "--purpose", "tests"]
+
+
+def open_case(data: Path) -> Path:
+    """Stored data is searched within an open case."""
+    assert main(["cases", "add", "T-1", "--title", "tests", "--data-dir", str(data)]) == 0
+    return data
+
+
 def test_without_gallery_it_searches_stored_tracks(search, files, capsys):
-    data = stored(files["tmp"])
-    code, out, err = search("--query", files["query"], "--data-dir", data, "--json")
+    data = open_case(stored(files["tmp"]))
+    code, out, err = search("--query", files["query"], "--data-dir", data, "--json", *IN_CASE)
     assert code == 0, err
     rows = [json.loads(line) for line in out.splitlines()]
     assert [r["rank"] for r in rows] == [1, 2, 3]
     assert {rows[0]["camera"], rows[1]["camera"]} == {"gate", "hall"}  # the two red tracks
     assert rows[0]["identity"] == rows[1]["identity"] == "r" * 32
     assert rows[0]["distance"] <= rows[1]["distance"] < rows[2]["distance"]
-    code, out, _ = search("--query", files["query"], "--data-dir", data, "--camera", "hall")
+    code, out, _ = search(
+        "--query", files["query"], "--data-dir", data, "--camera", "hall", *IN_CASE
+    )
     assert code == 0 and len(out.splitlines()) == 1 and "hall" in out
 
     capsys.readouterr()
-    assert main(["search", "trajectory", "r" * 32, "--data-dir", str(data), "--json"]) == 0
+    assert (
+        main(["search", "trajectory", "r" * 32, "--data-dir", str(data), *IN_CASE, "--json"]) == 0
+    )
     path = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [p["camera"] for p in path] == ["gate", "hall"]
-    assert main(["search", "attributes", "--where", "upper=green", "--data-dir", str(data)]) == 0
+    assert (
+        main(["search", "attributes", "--where", "upper=green", "--data-dir", str(data), *IN_CASE])
+        == 0
+    )
     out = capsys.readouterr().out
     assert len(out.splitlines()) == 1 and "g" * 32 in out
 
 
 def test_stored_search_errors_are_one_line(search, files, capsys):
-    data = stored(files["tmp"])
+    data = open_case(stored(files["tmp"]))
     capsys.readouterr()
-    assert main(["search", "attributes", "--where", "ethnicity=x", "--data-dir", str(data)]) == 2
-    assert main(["search", "trajectory", "nobody", "--data-dir", str(data)]) == 2
+    assert (
+        main(["search", "attributes", "--where", "ethnicity=x", "--data-dir", str(data), *IN_CASE])
+        == 2
+    )
+    assert main(["search", "trajectory", "nobody", "--data-dir", str(data), *IN_CASE]) == 2
     err = capsys.readouterr().err
     assert "ethnicity" in err and "nobody" in err and "Traceback" not in err
     code, _, err = search("--query", files["query"], "--gallery", files["gallery"], "--camera", "x")

@@ -13,6 +13,7 @@ from typing import Any, Literal, cast
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from citywatch.api.access import audit
 from citywatch.api.auth import (
     clear_session_cookie,
     request_session,
@@ -95,9 +96,18 @@ def login(body: LoginIn, request: Request, response: Response, services: Service
     user = records.verify_login(body.username, body.password)
     if user is None:
         limiter.failed(body.username, address)
+        # The name as typed (bounded by LoginIn), never the password.
+        audit(services, None, "auth.login", "failed", actor=body.username, detail={"from": address})
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong username or password")
     limiter.succeeded(body.username)
     new = records.create_session(user)
+    audit(
+        services,
+        None,
+        "auth.login",
+        actor=user.username,
+        detail={"from": address, "session": new.session.id},
+    )
     set_session_cookie(response, new.token, secure=services.secure_cookies)
     return LoginOut(
         id=user.id,
@@ -119,6 +129,7 @@ def logout(user: CurrentUser, request: Request, response: Response, services: Se
     session = request_session(request)
     if session is not None:
         services.users().end_session(session.id)
+    audit(services, user, "auth.logout", detail={"via": user.via})
     clear_session_cookie(response, secure=services.secure_cookies)
 
 
@@ -153,5 +164,7 @@ def change_password(
     records = services.users()
     if not records.verify_password(user.id, body.current_password):
         services.login_limiter.failed(user.username, address)
+        audit(services, user, "auth.password", "failed", detail={"from": address})
         raise HTTPException(status.HTTP_403_FORBIDDEN, "current_password: wrong password")
     records.set_password(user.id, body.new_password, keep_session=session.id)
+    audit(services, user, "auth.password", detail={"from": address})

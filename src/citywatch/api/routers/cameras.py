@@ -20,10 +20,11 @@ from typing import Annotated
 
 import anyio
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 
-from citywatch.api.access import check_unblurred
+from citywatch.api.access import audit, audit_unblurred
 from citywatch.api.deps import Admin, Services, Viewer
 from citywatch.api.errors import ERROR_RESPONSE
 from citywatch.api.frames import LatestFrame, LatestFrames
@@ -95,6 +96,8 @@ def create_camera(body: CameraCreate, user: Admin, services: Services) -> Camera
         _persist(services, lambda path: save_camera(path, camera))
         services.store.upsert_camera(camera)
         _set_cameras(services, [*services.config.cameras, camera])
+    detail = {"settings": _settings(camera)}
+    audit(services, user, "camera.create", detail=detail, target=f"camera {camera.id}")
     return get_camera(camera.id, user, services)
 
 
@@ -114,8 +117,11 @@ def update_camera(camera_id: str, body: CameraIn, user: Admin, services: Service
         changed = cameras[index].model_copy(update={k: getattr(fresh, k) for k in EDITABLE})
         _persist(services, lambda path: save_camera(path, changed))
         services.store.upsert_camera(changed)
+        before = cameras[index]
         cameras[index] = changed
         _set_cameras(services, cameras)
+    detail = {"before": _settings(before), "after": _settings(changed)}
+    audit(services, user, "camera.update", detail=detail, target=f"camera {camera_id}")
     return get_camera(camera_id, user, services)
 
 
@@ -139,6 +145,7 @@ def delete_camera(camera_id: str, user: Admin, services: Services) -> Response:
         _persist(services, lambda path: remove_camera(path, camera_id))
         _set_cameras(services, cameras)
         services.frames.forget(camera_id)
+    audit(services, user, "camera.delete", target=f"camera {camera_id}")
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -155,7 +162,7 @@ def delete_camera(camera_id: str, user: Admin, services: Services) -> Response:
 def snapshot(
     camera_id: str, user: Viewer, services: Services, unblurred: Unblurred = False
 ) -> Response:
-    raw = check_unblurred(user, unblurred)
+    raw = audit_unblurred(services, user, unblurred, f"camera {camera_id} snapshot")
     _find(services, camera_id)
     frame = services.frames.get(camera_id)
     if frame is None:
@@ -219,7 +226,9 @@ async def live(
         int | None, Query(ge=1, description="stop after this many (default: until closed)")
     ] = None,
 ) -> StreamingResponse:
-    raw = check_unblurred(user, unblurred)
+    raw = await run_in_threadpool(
+        audit_unblurred, services, user, unblurred, f"camera {camera_id} live stream"
+    )
     _find(services, camera_id)
     parts = _mjpeg(request, services.frames, camera_id, raw, 1.0 / fps, max_frames)
     return StreamingResponse(
@@ -265,6 +274,14 @@ async def _jpeg_for(frames: LatestFrames, frame: LatestFrame, raw: bool) -> byte
 
 
 # -- helpers ----------------------------------------------------------------------------------
+
+
+def _settings(camera: CameraConfig) -> dict[str, object]:
+    """A camera's editable settings for the audit log, the source's password masked."""
+    values = camera.model_dump(mode="json", include=set(EDITABLE))
+    if isinstance(values.get("source"), str):
+        values["source"] = mask_url(values["source"])
+    return values
 
 
 def _find(services: ApiServices, camera_id: str) -> tuple[CameraConfig | None, CameraInfo | None]:

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.responses import Response
 
-from citywatch.api.access import check_role, check_unblurred
+from citywatch.api.access import audit, audit_unblurred, check_role
 from citywatch.api.deps import Investigator, Services, Viewer
 from citywatch.api.errors import ERROR_RESPONSE
 from citywatch.api.media import blurred_image_response, image_size, media_response
@@ -79,7 +79,7 @@ def event_thumbnail(
     if _offence(event):
         check_role(user, Role.INVESTIGATOR, "an offence's thumbnail")
     what = f"event {event_id} thumbnail"
-    if check_unblurred(user, unblurred):
+    if audit_unblurred(services, user, unblurred, what):
         return media_response(services.data_dir, event.thumbnail_path, what)
     if event.track_local_id is None:  # a scene: people anywhere in it
         return blurred_image_response(services.data_dir, event.thumbnail_path, what, None, None)
@@ -96,7 +96,10 @@ def event_thumbnail(
 )
 def event_clip(event_id: RowId, user: Investigator, services: Services) -> Response:
     event = find_event(services, event_id)
-    return media_response(services.data_dir, event.clip_path, f"event {event_id} clip")
+    what = f"event {event_id} clip"
+    answer = media_response(services.data_dir, event.clip_path, what)
+    audit(services, user, "view.clip", target=what)  # video is never blurred on the fly
+    return answer
 
 
 def find_event(services: ApiServices, event_id: int) -> EventInfo:

@@ -1,31 +1,44 @@
 """Evidence exports (investigators): one record and its media as a ZIP a recipient can verify.
 
-`POST /api/exports` with `{"kind": ..., "id": ..., "note": "why"}` answers
+`POST /api/exports` with `{"kind": ..., "id": ..., "case": ..., "purpose": ..., "note": ...}`
+(an open case the user may work in, and why, as for a search) answers
 `citywatch-export-<kind>-<id>-<UTC time>.zip`, built in memory:
 
 - `record.json`: the record as the API answers it to the exporting user: an event as
   `GET /api/events/{id}`, an alert (kind `face_alert` or `plate_alert`) as
   `GET /api/alerts/{face|plate}/{id}`, an identity as `GET /api/persons/{id}/trajectory`
   gives it, with every step on one page (`limit` is `MAX_TRAJECTORY_STEPS`).
-- `media/`: the files the record refers to, as stored: an event's thumbnail and clip, an
-  alert's evidence picture, the best picture of each track of a trajectory (what
-  `/api/tracks/{id}/thumbnail` serves). They are found with the routers' own lookups and read
-  only through `media.resolve_media`, so nothing outside the data directory is ever read; a
-  file the record names that is not there (purged, or a path that leaves the data directory)
-  is listed under `missing` in the manifest instead of failing the export.
+- `media/`: the files the record refers to (redacted copies, see below): an event's
+  thumbnail and clip, an alert's evidence picture, the best picture of each track of a
+  trajectory (what `/api/tracks/{id}/thumbnail` serves). They are found with the routers'
+  own lookups and read only through `media.resolve_media`, so nothing outside the data
+  directory is ever read; a file the record names that is not there (purged, or a path that
+  leaves the data directory) is listed under `missing` in the manifest instead of failing
+  the export.
 - `manifest.json`: when (UTC), by whom (user, role, how signed in), the request (note
-  included), the citywatch version, and for every file of the record its path in the ZIP, the
-  stored path it came from, its size and its SHA-256; `redacted` is false.
+  included), the citywatch version, whether the media are redacted and how, and for every file
+  of the record its path in the ZIP, the stored path it came from, its size and SHA-256, the
+  stored file's SHA-256 (`source_sha256`) and what redaction did to it (`redaction`).
 - `README.txt` and `SHA256SUMS` (record, media, README and manifest): `sha256sum -c
   SHA256SUMS` in the unzipped folder checks that nothing was changed.
 
-Faces in the exported media are NOT redacted yet (issue #8, redaction in exports): exports
-are for investigators and hold personal data as stored. The manifest says so
-(`"redacted": false`), and so does the README.
+Redaction (issue #8, DESIGN "Accountability"): faces of people not under search are blurred in
+the exported media by default (`citywatch.privacy.redaction`): every face except the
+subject's, which is a face alert's watchlist entry (its enrolment photos) or an identity (its
+stored face sightings); an event or a plate alert has no subject, so every face is blurred.
+`"bodies": true` also blurs the whole body of every person who is not the subject. Each media
+entry of the manifest says what was done (`frames`, `faces_blurred`, `faces_kept`,
+`bodies_blurred`); a file that cannot be decoded to redact it is withheld (listed under
+`withheld`), never passed on as stored. `"redact": false` gives the files as stored: admins
+only, and only with a reason (`note`), which the manifest and README repeat. The stored files
+are never changed: redaction works on copies in memory.
 
-Errors: 404 (one line) for a record that does not exist, 422 for a bad body, 413 when the
-files would make the ZIP larger than `MAX_EXPORT_BYTES`. Each export is logged (who, what,
-the ZIP's SHA-256) on the `citywatch.api` logger; the hash-chained audit log is not built yet.
+Errors: 404 (one line) for a record that does not exist, 422 for a bad body (or an unredacted
+export without a reason), 403 for an unredacted export asked by a non-admin, 413 when the
+files would make the ZIP larger than `MAX_EXPORT_BYTES`, 503 when the face models that
+redaction needs cannot be loaded; case refusals as for searches (`access.check_case_access`).
+Each export goes into the audit log (who, the case and purpose, what, redacted or not, the
+files, the ZIP's SHA-256) and the `citywatch.api` logger.
 """
 
 from __future__ import annotations
@@ -36,28 +49,42 @@ import io
 import json
 import logging
 import zipfile
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from citywatch import __version__
+from citywatch.api.access import audit, check_case_access
 from citywatch.api.deps import Investigator, Services
 from citywatch.api.errors import ERROR_RESPONSE
 from citywatch.api.media import PRIVATE, resolve_media
-from citywatch.api.roles import User
+from citywatch.api.roles import Role, User
 from citywatch.api.routers import alerts, events, persons
 from citywatch.api.schemas import (
     AlertExportIn,
     AlertKindName,
     EventExportIn,
-    ExportIn,
     IdentityExportIn,
     Paging,
 )
 from citywatch.api.services import ApiServices
+from citywatch.core.errors import CitywatchError
+from citywatch.privacy.redaction import (
+    Redaction,
+    RedactionError,
+    Redactor,
+    Subject,
+    entry_subject,
+    tracks_subject,
+)
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from citywatch.detect.base import Detector
 
 log = logging.getLogger("citywatch.api")
 
@@ -65,11 +92,42 @@ router = APIRouter(prefix="/api/exports", tags=["exports"])
 
 MAX_EXPORT_BYTES = 500 * 1024 * 1024  # the stored files of one record; the ZIP is held in memory
 MAX_TRAJECTORY_STEPS = 10_000
-FORMAT = "citywatch-export/1"
-ExportRequest = EventExportIn | AlertExportIn | IdentityExportIn
+FORMAT = "citywatch-export/2"
 ALERT_KINDS: dict[str, AlertKindName] = {"face_alert": "face", "plate_alert": "plate"}
 # Pictures and video are compressed already; text is worth deflating.
 STORED_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".mp4"})
+
+
+class RedactionOptions(BaseModel):
+    redact: bool = Field(
+        default=True,
+        description="blur faces of people not under search (false: as stored; admins only, "
+        "with a reason in `note`)",
+    )
+    bodies: bool = Field(default=False, description="also blur the bodies of those people")
+
+
+class CaseOptions(BaseModel):
+    """An export is made within an open case, for a stated purpose, like a search."""
+
+    case: str = Field(min_length=1, max_length=64, description="the open case (reference)")
+    purpose: str = Field(min_length=1, max_length=2000, description="why this export is needed")
+
+
+class EventExportRequest(EventExportIn, RedactionOptions, CaseOptions):
+    pass
+
+
+class AlertExportRequest(AlertExportIn, RedactionOptions, CaseOptions):
+    pass
+
+
+class IdentityExportRequest(IdentityExportIn, RedactionOptions, CaseOptions):
+    pass
+
+
+ExportRequest = EventExportRequest | AlertExportRequest | IdentityExportRequest
+ExportRequestIn = Annotated[ExportRequest, Field(discriminator="kind")]
 
 
 @dataclass(frozen=True)
@@ -79,28 +137,68 @@ class _Media:
     what: str  # for people: "event 3 clip"
 
 
+@dataclass
+class _Record:
+    record: BaseModel
+    media: list[_Media]
+    subject: Subject | None = None
+    subject_wanted: str | None = None  # who the subject is, even when nothing of theirs is kept
+    notes: list[str] = field(default_factory=list)
+
+
 @router.post(
     "",
-    summary="Export a record and its media as a ZIP with SHA-256 sums (investigators)",
+    summary="Export a record and its media (faces redacted) as a ZIP with SHA-256 sums",
     response_class=Response,
     responses={
         200: {"content": {"application/zip": {}}},
         403: ERROR_RESPONSE,
         404: ERROR_RESPONSE,
         413: ERROR_RESPONSE,
+        503: ERROR_RESPONSE,
     },
 )
-def create_export(body: ExportIn, user: Investigator, services: Services) -> Response:
+def create_export(body: ExportRequestIn, user: Investigator, services: Services) -> Response:
     now = dt.datetime.now(dt.UTC)
-    record, media = _record(services, user, body)
-    archive = _archive(services, user, body, record, media, now)
+    if not body.redact:
+        if not user.may(Role.ADMIN):
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                f"an unredacted export needs the admin role (you are {user.role.label})",
+            )
+        if not (body.note or "").strip():
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                "an unredacted export needs a reason: give it as `note`",
+            )
+    action = f"export.{body.kind}"
+    use = check_case_access(services, user, action, body.case, body.purpose)
+    found = _record(services, user, body)
+    redactor = _redactor(services, body, found) if body.redact else None
+    archive = _archive(services, user, body, found, redactor, now)
     digest = hashlib.sha256(archive).hexdigest()
+    audit(
+        services,
+        user,
+        action,
+        case=use,
+        target=f"{body.kind} {body.id}",
+        detail={
+            "redacted": body.redact,
+            "bodies": body.bodies,
+            "note": body.note,
+            "files": [m.name for m in found.media],
+            "bytes": len(archive),
+            "sha256": digest,
+        },
+    )
     log.info(
-        "export of %s %s by %s (%s): %d bytes, sha256 %s",
+        "export of %s %s by %s (%s), %s: %d bytes, sha256 %s",
         body.kind,
         body.id,
         user.username,
         user.role.label,
+        redactor.method if redactor is not None else f"UNREDACTED ({body.note!r})",
         len(archive),
         digest,
     )
@@ -112,9 +210,7 @@ def create_export(body: ExportIn, user: Investigator, services: Services) -> Res
 # -- the record, through the routers that answer it ----------------------------------------------
 
 
-def _record(
-    services: ApiServices, user: User, body: ExportRequest
-) -> tuple[BaseModel, list[_Media]]:
+def _record(services: ApiServices, user: User, body: ExportRequest) -> _Record:
     if isinstance(body, EventExportIn):
         event = events.find_event(services, body.id)
         name = f"event-{event.id}"
@@ -122,13 +218,21 @@ def _record(
             _Media(f"{name}-thumbnail", event.thumbnail_path, f"event {event.id} thumbnail"),
             _Media(f"{name}-clip", event.clip_path, f"event {event.id} clip"),
         ]
-        return events.event_out(user, event), [m for m in media if m.path]
+        return _Record(events.event_out(user, event), [m for m in media if m.path])
     if isinstance(body, AlertExportIn):
         kind = ALERT_KINDS[body.kind]
         alert = alerts.find_alert(services, kind, body.id)
         what = f"{kind} alert {alert.id} evidence"
         media = [_Media(f"{kind}-alert-{alert.id}-evidence", alert.evidence_path, what)]
-        return alerts.alert_out(user, alert), [m for m in media if m.path]
+        found = _Record(alerts.alert_out(user, alert), [m for m in media if m.path])
+        if alert.face is not None:
+            match = alert.face
+            found.subject_wanted = f"watchlist entry {match.entry_id} ({match.entry_name})"
+            if body.redact:
+                found.subject = entry_subject(
+                    services.store, match.entry_id, _embedder(services), found.subject_wanted
+                )
+        return found
     if isinstance(body, IdentityExportIn):
         page = persons.trajectory(body.id, user, services, Paging(MAX_TRAJECTORY_STEPS, 0))
         if page.next_offset is not None:
@@ -145,8 +249,69 @@ def _record(
             path = next((s.thumbnail_path for s in sightings if s.thumbnail_path), None)
             what = f"track {step.track_id} thumbnail"
             media.append(_Media(f"track-{step.track_id}-thumbnail", path, what))
-        return page, media
+        found = _Record(page, media, subject_wanted=f"identity {body.id}")
+        if body.redact:
+            tracks = [step.track_id for step in page.items]
+            found.subject = tracks_subject(
+                services.store, tracks, _embedder(services), found.subject_wanted or ""
+            )
+        return found
     raise AssertionError(f"unknown export body {body!r}")  # the union is closed
+
+
+# -- redaction ---------------------------------------------------------------------------------
+
+
+def _embedder(services: ApiServices) -> str:
+    return str(_face_pipeline(services).embedder.name)
+
+
+def _face_pipeline(services: ApiServices) -> Any:
+    try:
+        return services.faces()
+    except CitywatchError as error:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            f"cannot redact the export: the face models cannot be loaded ({error})",
+        ) from None
+
+
+def _person_detector(services: ApiServices) -> Detector:
+    from citywatch.detect import create_detector
+
+    def build() -> Detector:
+        return create_detector(services.config.detector, services.registry)
+
+    try:
+        # Loaded once per server, like the face pipeline (ApiServices' own model cache).
+        detector: Detector = services._model("redaction-persons", build)
+    except CitywatchError as error:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            f"cannot blur bodies: the person detector cannot be loaded ({error})",
+        ) from None
+    return detector
+
+
+def _redactor(services: ApiServices, body: ExportRequest, found: _Record) -> Redactor:
+    faces = _face_pipeline(services)
+    persons = _person_detector(services) if body.bodies else None
+    if found.subject_wanted is not None and found.subject is None:
+        found.notes.append(
+            f"no stored face of {found.subject_wanted} for {faces.embedder.name}: "
+            "every face is blurred"
+        )
+    return Redactor(faces, found.subject, persons, bodies=body.bodies)
+
+
+def _redaction_entry(redactor: Redactor, done: Redaction) -> dict[str, Any]:
+    return {
+        "method": redactor.method,
+        "frames": done.frames,
+        "faces_blurred": done.faces_blurred,
+        "faces_kept": done.faces_kept,
+        "bodies_blurred": done.bodies_blurred,
+    }
 
 
 # -- the ZIP -------------------------------------------------------------------------------------
@@ -156,53 +321,65 @@ def _archive(
     services: ApiServices,
     user: User,
     body: ExportRequest,
-    record: BaseModel,
-    media: list[_Media],
+    found: _Record,
+    redactor: Redactor | None,
     now: dt.datetime,
 ) -> bytes:
+    record = found.record
     contents: list[tuple[str, bytes]] = [("record.json", _json(record.model_dump(mode="json")))]
-    sources: dict[str, str] = {}
+    details: dict[str, dict[str, Any]] = {}
     missing: list[dict[str, Any]] = []
+    withheld: list[dict[str, Any]] = []
     total = len(contents[0][1])
-    for item in media:
-        try:
-            target = resolve_media(services.data_dir, item.path, item.what)
-            size = target.stat().st_size
-            if total + size > MAX_EXPORT_BYTES:
-                raise HTTPException(
-                    status.HTTP_413_CONTENT_TOO_LARGE,
-                    f"the export would be larger than {MAX_EXPORT_BYTES // 2**20} MB",
-                )
-            data = target.read_bytes()
-        except HTTPException as refused:
-            if refused.status_code != status.HTTP_404_NOT_FOUND:
-                raise
-            missing.append({"what": item.what, "source": item.path, "reason": "no file"})
+    for item in found.media:
+        read = _read(services, item, total, missing)
+        if read is None:
             continue
-        except OSError as error:  # gone or unreadable since it was resolved
-            reason = error.strerror or type(error).__name__
-            missing.append({"what": item.what, "source": item.path, "reason": reason})
-            continue
+        target, data = read
+        detail: dict[str, Any] = {"source": item.path or "", "source_sha256": _sha256(data)}
+        if redactor is None:
+            detail["redaction"] = {"method": "none: unredacted export", "reason": body.note}
+        else:
+            try:
+                data, done = redactor.file(data, target.suffix)
+            except RedactionError as error:
+                withheld.append({"what": item.what, "source": item.path, "reason": str(error)})
+                continue
+            detail["redaction"] = _redaction_entry(redactor, done)
+        if total + len(data) > MAX_EXPORT_BYTES:
+            raise _too_large()
         name = f"media/{item.name}{target.suffix.lower()}"
         contents.append((name, data))
-        sources[name] = item.path or ""
+        details[name] = detail
         total += len(data)
 
-    files = [
-        {"path": name, "source": sources.get(name), "bytes": len(data), "sha256": _sha256(data)}
-        for name, data in contents
-    ]
+    files = []
+    for name, data in contents:
+        entry = details.get(name, {"source": None, "source_sha256": None, "redaction": None})
+        files.append(
+            {
+                "path": name,
+                "source": entry["source"],
+                "bytes": len(data),
+                "sha256": _sha256(data),
+                "source_sha256": entry["source_sha256"],
+                "redaction": entry["redaction"],
+            }
+        )
     manifest = {
         "format": FORMAT,
         "exported_at": now.isoformat().replace("+00:00", "Z"),
         "exported_by": {"username": user.username, "role": user.role.label, "via": user.via},
         "request": body.model_dump(mode="json"),
         "citywatch_version": __version__,
-        "redacted": False,
+        "redacted": redactor is not None,
+        "redaction": _redaction_summary(redactor, body, found),
         "files": files,
         "missing": missing,
+        "withheld": withheld,
     }
-    contents.append(("README.txt", _readme(body, user, now, missing).encode()))
+    readme = _readme(body, user, now, redactor, found, missing, withheld)
+    contents.append(("README.txt", readme.encode()))
     contents.append(("manifest.json", _json(manifest)))
     sums = "".join(f"{_sha256(data)}  {name}\n" for name, data in contents)
     contents.append(("SHA256SUMS", sums.encode()))
@@ -210,16 +387,66 @@ def _archive(
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name, data in contents:
-            entry = zipfile.ZipInfo(name, date_time=now.timetuple()[:6])
+            member = zipfile.ZipInfo(name, date_time=now.timetuple()[:6])
             stored = any(name.endswith(suffix) for suffix in STORED_SUFFIXES)
-            entry.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            archive.writestr(entry, data)
+            member.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+            member.external_attr = 0o644 << 16
+            archive.writestr(member, data)
     return buffer.getvalue()
 
 
+def _read(
+    services: ApiServices, item: _Media, total: int, missing: list[dict[str, Any]]
+) -> tuple[Path, bytes] | None:
+    """The stored file (read only, never written), or None with the reason in `missing`."""
+    try:
+        target = resolve_media(services.data_dir, item.path, item.what)
+        if total + target.stat().st_size > MAX_EXPORT_BYTES:
+            raise _too_large()
+        return target, target.read_bytes()
+    except HTTPException as refused:
+        if refused.status_code != status.HTTP_404_NOT_FOUND:
+            raise
+        missing.append({"what": item.what, "source": item.path, "reason": "no file"})
+    except OSError as error:  # gone or unreadable since it was resolved
+        reason = error.strerror or type(error).__name__
+        missing.append({"what": item.what, "source": item.path, "reason": reason})
+    return None
+
+
+def _too_large() -> HTTPException:
+    return HTTPException(
+        status.HTTP_413_CONTENT_TOO_LARGE,
+        f"the export would be larger than {MAX_EXPORT_BYTES // 2**20} MB",
+    )
+
+
+def _redaction_summary(
+    redactor: Redactor | None, body: ExportRequest, found: _Record
+) -> dict[str, Any]:
+    if redactor is None:
+        return {"method": "none", "reason": body.note}
+    faces = redactor.faces
+    return {
+        "method": redactor.method,
+        "subject": redactor.subject.label if redactor.subject is not None else None,
+        "subject_faces": len(redactor.subject.embeddings) if redactor.subject is not None else 0,
+        "bodies": redactor.bodies,
+        "face_detectors": [d.name for d in redactor.detectors],
+        "face_embedder": faces.embedder.name,
+        "same_person_distance": faces.threshold,
+        "notes": found.notes,
+    }
+
+
 def _readme(
-    body: ExportRequest, user: User, now: dt.datetime, missing: list[dict[str, Any]]
+    body: ExportRequest,
+    user: User,
+    now: dt.datetime,
+    redactor: Redactor | None,
+    found: _Record,
+    missing: list[dict[str, Any]],
+    withheld: list[dict[str, Any]],
 ) -> str:
     lines = [
         "citywatch evidence export",
@@ -228,10 +455,25 @@ def _readme(
         f"by {user.username} ({user.role.label}), citywatch {__version__}.",
         "manifest.json lists every file with its size and SHA-256.",
         "To verify: unzip, then in the unzipped folder run: sha256sum -c SHA256SUMS",
-        "Faces in these files are NOT redacted: this is personal data; handle it as such.",
     ]
+    if redactor is None:
+        lines.append(
+            "Faces in these files are NOT redacted (an admin's unredacted export, reason: "
+            f"{body.note!r}): this is personal data; handle it as such."
+        )
+    else:
+        lines.append(
+            f"Redacted: {redactor.method}. The media are redacted copies; the stored originals "
+            "are unchanged (their SHA-256 is source_sha256 in the manifest). A face the "
+            "detectors missed is not blurred: check before passing the files on."
+        )
+        lines.extend(found.notes)
     if missing:
         lines.append(f"{len(missing)} stored file(s) not found: see 'missing' in the manifest.")
+    if withheld:
+        lines.append(
+            f"{len(withheld)} file(s) withheld: they could not be redacted (see 'withheld')."
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, status
 
+from citywatch.api.access import CaseParam, PurposeParam, audit, check_case_access
 from citywatch.api.deps import Investigator, Services
 from citywatch.api.errors import ERROR_RESPONSE
+from citywatch.api.roles import User
 from citywatch.api.routers.site import site_out
 from citywatch.api.schemas import (
     IdentityOut,
@@ -20,12 +22,14 @@ from citywatch.api.schemas import (
     MoveTrackOut,
     Page,
     PageQuery,
+    Paging,
     PointOut,
     RowId,
     TrajectoryPage,
     TrajectoryStep,
     box_out,
 )
+from citywatch.api.services import ApiServices
 from citywatch.config import CitywatchConfig
 from citywatch.core.errors import UsageError
 from citywatch.store.people import PersonRecords
@@ -44,12 +48,28 @@ def list_identities(user: Investigator, services: Services, page: PageQuery) -> 
 
 @router.get(
     "/{identity}/trajectory",
-    summary="One person's tracks across cameras in time order, with camera positions",
-    responses={404: ERROR_RESPONSE},
+    summary="One person's tracks across cameras in time order (within an open case)",
+    responses={403: ERROR_RESPONSE, 404: ERROR_RESPONSE, 409: ERROR_RESPONSE},
 )
-def trajectory(
-    identity: str, user: Investigator, services: Services, page: PageQuery
+def read_trajectory(
+    identity: str,
+    case: CaseParam,
+    purpose: PurposeParam,
+    user: Investigator,
+    services: Services,
+    page: PageQuery,
 ) -> TrajectoryPage:
+    use = check_case_access(services, user, "search.trajectory", case, purpose)
+    found = trajectory(identity, user, services, page)
+    detail = {"identity": identity, "tracks": [s.track_id for s in found.items]}
+    target = f"identity {identity}"
+    audit(services, user, "search.trajectory", case=use, detail=detail, target=target)
+    return found
+
+
+def trajectory(identity: str, user: User, services: ApiServices, page: Paging) -> TrajectoryPage:
+    """The trajectory page without the case check and audit entry: for callers that made
+    both themselves (an export of the trajectory)."""
     found = PersonRecords(services.store).trajectory(identity)
     if not found:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"identity {identity!r}: no stored tracks")

@@ -12,12 +12,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
+from citywatch.api.access import CaseParam, PurposeParam, audit, check_case_access
 from citywatch.api.deps import Admin, Investigator, Services
 from citywatch.api.errors import ERROR_RESPONSE
 from citywatch.api.media import media_response
 from citywatch.api.schemas import (
+    HotlistChangeIn,
     HotlistEntryOut,
-    HotlistIn,
     Page,
     PageQuery,
     PlateReadOut,
@@ -74,10 +75,11 @@ def list_hotlist(
 @router.post(
     "/hotlist",
     status_code=status.HTTP_201_CREATED,
-    summary="Add a plate or pattern to the hotlist (admins)",
-    responses={422: ERROR_RESPONSE},
+    summary="Add a plate or pattern to the hotlist (admins; within an open case)",
+    responses={403: ERROR_RESPONSE, 404: ERROR_RESPONSE, 409: ERROR_RESPONSE, 422: ERROR_RESPONSE},
 )
-def add_hotlist(body: HotlistIn, user: Admin, services: Services) -> HotlistEntryOut:
+def add_hotlist(body: HotlistChangeIn, user: Admin, services: Services) -> HotlistEntryOut:
+    use = check_case_access(services, user, "hotlist.add", body.case, body.purpose)
     try:
         expires_at = expiry_from_date(body.expires.strip())
     except UsageError as error:
@@ -92,21 +94,31 @@ def add_hotlist(body: HotlistIn, user: Admin, services: Services) -> HotlistEntr
     except UsageError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
     entry = next(e for e in records.hotlist(include_inactive=True) if e.id == entry_id)
+    detail = {"entry_id": entry_id, "pattern": body.pattern, "legal_basis": body.legal_basis}
+    detail["expires_at"] = expires_at
+    audit(
+        services, user, "hotlist.add", case=use, detail=detail, target=f"hotlist entry {entry_id}"
+    )
     return hotlist_out(entry, time.time())
 
 
 @router.delete(
     "/hotlist/{entry_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    summary="Take an entry off the hotlist (admins; kept on record)",
-    responses={404: ERROR_RESPONSE},
+    summary="Take an entry off the hotlist (admins; kept on record; within an open case)",
+    responses={403: ERROR_RESPONSE, 404: ERROR_RESPONSE, 409: ERROR_RESPONSE},
 )
-def remove_hotlist(entry_id: RowId, user: Admin, services: Services) -> Response:
+def remove_hotlist(
+    entry_id: RowId, case: CaseParam, purpose: PurposeParam, user: Admin, services: Services
+) -> Response:
+    use = check_case_access(services, user, "hotlist.remove", case, purpose)
     if not PlateRecords(services.store).remove_hotlist(entry_id):
         raise HTTPException(
             status.HTTP_404_NOT_FOUND,
             f"hotlist entry {entry_id} does not exist or is already removed",
         )
+    target = f"hotlist entry {entry_id}"
+    audit(services, user, "hotlist.remove", case=use, detail={"entry_id": entry_id}, target=target)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

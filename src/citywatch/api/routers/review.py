@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
 
+from citywatch.api.access import audit
 from citywatch.api.deps import Investigator, Services
 from citywatch.api.errors import ERROR_RESPONSE
 from citywatch.api.routers.alerts import alert_out, review_out
@@ -72,4 +73,6 @@ def decide(
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
     except AlreadyReviewedError as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
+    detail = {"kind": kind, "alert_id": alert_id, "decision": body.decision, "note": body.note}
+    audit(services, user, "review.decide", detail=detail, target=f"{kind} alert {alert_id}")
     return review_out(review)

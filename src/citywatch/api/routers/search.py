@@ -21,9 +21,19 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from citywatch.api.access import (
+    CASE_HELP,
+    PURPOSE_HELP,
+    CaseParam,
+    CaseUse,
+    PurposeParam,
+    audit,
+    check_case_access,
+)
 from citywatch.api.deps import Investigator, Services
 from citywatch.api.errors import ERROR_RESPONSE
 from citywatch.api.media import media_response
+from citywatch.api.roles import User
 from citywatch.api.routers.plates import plate_read_out
 from citywatch.api.schemas import (
     FaceAppearanceOut,
@@ -47,9 +57,11 @@ from citywatch.api.uploads import (
     validate_form,
 )
 from citywatch.core.errors import UsageError
+from citywatch.privacy.cases import PURPOSE_LENGTH
 from citywatch.search.people import AttributeFilter, PersonHit
 from citywatch.search.timeline import Appearance
 from citywatch.store.plates import PlateRecords
+from citywatch.store.schema import CASE_REF_LENGTH
 
 router = APIRouter(prefix="/api", tags=["search"])
 
@@ -63,6 +75,11 @@ IMAGE: dict[int | str, dict[str, Any]] = {
     404: ERROR_RESPONSE,
 }
 MB = MAX_UPLOAD_BYTES // 2**20
+CASE_REFUSALS: dict[int | str, dict[str, Any]] = {
+    403: ERROR_RESPONSE,
+    404: ERROR_RESPONSE,
+    409: ERROR_RESPONSE,
+}
 WHERE = "attributes, e.g. 'upper=red lower=blue bag=yes' (upper, lower, bag, backpack, hat, ...)"
 
 
@@ -76,6 +93,8 @@ class FaceSearchForm(BaseModel):
     threshold: float | None = Field(
         default=None, gt=0, le=1, description="cosine distance (default: the model's)"
     )
+    case: str = Field(min_length=1, max_length=CASE_REF_LENGTH, description=CASE_HELP)
+    purpose: str = Field(min_length=1, max_length=PURPOSE_LENGTH, description=PURPOSE_HELP)
 
 
 class PersonSearchForm(BaseModel):
@@ -89,6 +108,8 @@ class PersonSearchForm(BaseModel):
     max_distance: float | None = Field(
         default=None, gt=0, le=2, description="leave out tracks farther than this"
     )
+    case: str = Field(min_length=1, max_length=CASE_REF_LENGTH, description=CASE_HELP)
+    purpose: str = Field(min_length=1, max_length=PURPOSE_LENGTH, description=PURPOSE_HELP)
 
 
 @router.post(
@@ -96,14 +117,15 @@ class PersonSearchForm(BaseModel):
     summary="Where has the person in this photo been (stored face sightings, a timeline)",
     openapi_extra=multipart_body(FaceSearchForm),
     max_body_size=body_limit(1),
-    responses=UPLOAD_ERRORS,
+    responses=UPLOAD_ERRORS | CASE_REFUSALS,
 )
 async def search_face(
     request: Request, user: Investigator, services: Services, page: PageQuery
 ) -> FaceSearchPage:
     form = await read_form(request)
     fields = validate_form(FaceSearchForm, form)
-    return await run_in_threadpool(_search_face, services, form.files["photo"][0], fields, page)
+    upload = form.files["photo"][0]
+    return await run_in_threadpool(_search_face, services, user, upload, fields, page)
 
 
 @router.post(
@@ -111,26 +133,29 @@ async def search_face(
     summary="Stored person tracks that look like this crop, nearest first",
     openapi_extra=multipart_body(PersonSearchForm),
     max_body_size=body_limit(1),
-    responses=UPLOAD_ERRORS,
+    responses=UPLOAD_ERRORS | CASE_REFUSALS,
 )
 async def search_person(
     request: Request, user: Investigator, services: Services, page: PageQuery
 ) -> Page[PersonHitOut]:
     form = await read_form(request)
     fields = validate_form(PersonSearchForm, form)
-    return await run_in_threadpool(_search_person, services, form.files["crop"][0], fields, page)
+    upload = form.files["crop"][0]
+    return await run_in_threadpool(_search_person, services, user, upload, fields, page)
 
 
 @router.get(
     "/search/attributes",
     summary="Stored person tracks that fit a description, best fitting first",
-    responses={422: ERROR_RESPONSE},
+    responses={**CASE_REFUSALS, 422: ERROR_RESPONSE},
 )
 def search_attributes(
     user: Investigator,
     services: Services,
     page: PageQuery,
     where: Annotated[str, Query(min_length=1, max_length=500, description=WHERE)],
+    case: CaseParam,
+    purpose: PurposeParam,
     camera: Annotated[str | None, Query(description="one camera only")] = None,
     since: Annotated[float | None, Query(description="Unix seconds, inclusive")] = None,
     until: Annotated[float | None, Query(description="Unix seconds, exclusive")] = None,
@@ -138,38 +163,50 @@ def search_attributes(
     from citywatch.search.people import search_people
     from citywatch.store.people import PersonRecords
 
+    filters = _attributes(where)
+    use = check_case_access(services, user, "search.attributes", case, purpose)
     hits = search_people(
         PersonRecords(services.store),
         page.offset + page.fetch,
-        attributes=_attributes(where),
+        attributes=filters,
         camera_id=camera,
         since=since,
         until=until,
     )
-    return page.slice(_hits_out(hits))
+    listed = page.slice(_hits_out(hits))
+    query = {"where": where, "camera": camera, "since": since, "until": until}
+    _audit_hits(services, user, "search.attributes", use, query, listed)
+    return listed
 
 
 @router.get(
     "/search/plates",
     summary="Plates read that match a pattern (* any run, ? one character), newest first",
-    responses={422: ERROR_RESPONSE},
+    responses={**CASE_REFUSALS, 422: ERROR_RESPONSE},
 )
 def search_plates(
     user: Investigator,
     services: Services,
     page: PageQuery,
     pattern: Annotated[str, Query(min_length=1, max_length=32, description="e.g. LS1*")],
+    case: CaseParam,
+    purpose: PurposeParam,
     camera: Annotated[str | None, Query(description="one camera only")] = None,
     since: Annotated[float | None, Query(description="Unix seconds, inclusive")] = None,
     until: Annotated[float | None, Query(description="Unix seconds, exclusive")] = None,
 ) -> Page[PlateReadOut]:
+    use = check_case_access(services, user, "search.plates", case, purpose)
     try:
         reads = PlateRecords(services.store).search(
             pattern, camera, since, until, limit=page.fetch, offset=page.offset
         )
     except UsageError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
-    return page.page([plate_read_out(r) for r in reads])
+    listed = page.page([plate_read_out(r) for r in reads])
+    query = {"pattern": pattern, "camera": camera, "since": since, "until": until}
+    detail = {"query": query, "reads": [r.id for r in listed.items]}
+    audit(services, user, "search.plates", case=use, detail=detail, target=f"plates {pattern}")
+    return listed
 
 
 @router.get(
@@ -183,7 +220,9 @@ def sighting_thumbnail(sighting_id: RowId, user: Investigator, services: Service
     what = f"sighting {sighting_id} thumbnail"
     if not found:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"sighting {sighting_id} does not exist")
-    return media_response(services.data_dir, found[0].thumbnail_path, what)
+    response = media_response(services.data_dir, found[0].thumbnail_path, what)
+    audit(services, user, "view.unblurred", target=what)  # a face, as it was recorded
+    return response
 
 
 @router.get(
@@ -202,10 +241,11 @@ def track_thumbnail(track_id: RowId, user: Investigator, services: Services) -> 
 
 
 def _search_face(
-    services: ApiServices, upload: Upload, fields: FaceSearchForm, page: Paging
+    services: ApiServices, user: User, upload: Upload, fields: FaceSearchForm, page: Paging
 ) -> FaceSearchPage:
     from citywatch.search.timeline import search_timeline
 
+    use = check_case_access(services, user, "search.face", fields.case, fields.purpose)
     faces = services.faces()
     subject, count = faces.main_face(decode_image(upload, services.data_dir))
     if subject is None or subject.embedding is None:
@@ -226,6 +266,11 @@ def _search_face(
             until=fields.until,
         )
     listed = page.slice([_appearance_out(a) for a in found])
+    query = {"camera": fields.camera, "since": fields.since, "until": fields.until}
+    query |= {"threshold": threshold, "faces_in_photo": count, "photo": upload.label}
+    ids = [s for a in listed.items for s in a.sightings]
+    detail = {"query": query, "found": len(found), "sightings": ids}
+    audit(services, user, "search.face", case=use, detail=detail, target="stored face sightings")
     return FaceSearchPage(
         **listed.model_dump(),
         embedder=faces.embedder.name,
@@ -235,11 +280,12 @@ def _search_face(
 
 
 def _search_person(
-    services: ApiServices, upload: Upload, fields: PersonSearchForm, page: Paging
+    services: ApiServices, user: User, upload: Upload, fields: PersonSearchForm, page: Paging
 ) -> Page[PersonHitOut]:
     from citywatch.search.people import search_people
     from citywatch.store.people import PersonRecords
 
+    use = check_case_access(services, user, "search.person", fields.case, fields.purpose)
     filters = _attributes(fields.where) if fields.where else None
     crop = decode_image(upload, services.data_dir)
     model = services.person_embedder()
@@ -255,7 +301,22 @@ def _search_person(
         until=fields.until,
         max_distance=fields.max_distance,
     )
-    return page.slice(_hits_out(hits))
+    listed = page.slice(_hits_out(hits))
+    query = fields.model_dump(exclude={"crop", "case", "purpose"}) | {"crop": upload.label}
+    _audit_hits(services, user, "search.person", use, query, listed)
+    return listed
+
+
+def _audit_hits(
+    services: ApiServices,
+    user: User,
+    action: str,
+    use: CaseUse,
+    query: dict[str, Any],
+    listed: Page[PersonHitOut],
+) -> None:
+    detail = {"query": query, "tracks": [h.track_id for h in listed.items]}
+    audit(services, user, action, case=use, detail=detail, target="stored person tracks")
 
 
 def _attributes(where: str) -> AttributeFilter:

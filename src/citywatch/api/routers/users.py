@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from citywatch.api.access import audit
 from citywatch.api.deps import Admin, Services, Viewer
 from citywatch.api.errors import ERROR_RESPONSE
 from citywatch.api.roles import Role, RoleName, User
@@ -130,11 +131,13 @@ def list_users(
     summary="Create a user (admins)",
     responses={400: ERROR_RESPONSE, 409: ERROR_RESPONSE},
 )
-def create_user(body: UserIn, _: Admin, services: Services) -> UserOut:
+def create_user(body: UserIn, admin: Admin, services: Services) -> UserOut:
     try:
         user = services.users().add_user(body.username, body.password, Role.parse(body.role))
     except UsernameTaken as taken:
         raise HTTPException(status.HTTP_409_CONFLICT, str(taken)) from None
+    detail = {"user_id": user.id, "role": user.role.label}
+    audit(services, admin, "user.create", detail=detail, target=f"user {user.username}")
     return user_out(user)
 
 
@@ -148,7 +151,7 @@ def get_user(user_id: UserId, _: Admin, services: Services) -> UserOut:
     summary="Change a user's role, disable or enable them, or set a new password (admins)",
     responses={**FOUND, 409: ERROR_RESPONSE},
 )
-def change_user(user_id: UserId, body: UserChange, _: Admin, services: Services) -> UserOut:
+def change_user(user_id: UserId, body: UserChange, admin: Admin, services: Services) -> UserOut:
     records = services.users()
     user: UserInfo | None = _user(services, user_id)
     try:
@@ -162,6 +165,10 @@ def change_user(user_id: UserId, body: UserChange, _: Admin, services: Services)
         raise HTTPException(status.HTTP_409_CONFLICT, str(refused)) from None
     if user is None:  # gone between the steps
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no user {user_id}")
+    # What changed, never the password itself.
+    detail = {"user_id": user_id, "role": body.role, "disabled": body.disabled}
+    detail["password_reset"] = body.password is not None
+    audit(services, admin, "user.change", detail=detail, target=f"user {user.username}")
     return user_out(user)
 
 
@@ -187,8 +194,10 @@ def create_user_key(
     user_id: UserId, body: ApiKeyIn, admin: Admin, services: Services
 ) -> NewApiKeyOut:
     _refuse_key_callers(admin)
-    _user(services, user_id)
-    return new_key_out(services.users().create_api_key(user_id, body.name))
+    owner = _user(services, user_id)
+    new = services.users().create_api_key(user_id, body.name)
+    _audit_key(services, admin, "apikey.create", new.info, owner.username)
+    return new_key_out(new)
 
 
 # -- the caller's own API keys ----------------------------------------------------------------
@@ -204,7 +213,9 @@ def list_keys(
 @keys.post("", status_code=status.HTTP_201_CREATED, summary="Create an API key for yourself")
 def create_key(body: ApiKeyIn, user: Viewer, services: Services) -> NewApiKeyOut:
     _refuse_key_callers(user)
-    return new_key_out(services.users().create_api_key(user.id, body.name))
+    new = services.users().create_api_key(user.id, body.name)
+    _audit_key(services, user, "apikey.create", new.info, user.username)
+    return new_key_out(new)
 
 
 @keys.delete(
@@ -219,7 +230,8 @@ def revoke_key(key_id: KeyId, user: Viewer, services: Services) -> None:
     if key is None or (key.user_id != user.id and not user.may(Role.ADMIN)):
         # Another user's key is "not found", not "forbidden": ids tell nothing about others.
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no API key {key_id}")
-    records.revoke_api_key(key_id)  # revoking a revoked key is no error
+    if records.revoke_api_key(key_id):  # revoking a revoked key is no error
+        _audit_key(services, user, "apikey.revoke", key, None)
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -230,6 +242,14 @@ def _user(services: Services, user_id: int) -> UserInfo:
     if user is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no user {user_id}")
     return user
+
+
+def _audit_key(
+    services: Services, user: User, action: str, key: ApiKeyInfo, owner: str | None
+) -> None:
+    detail = {"key_id": key.id, "owner_id": key.user_id, "name": key.name, "prefix": key.prefix}
+    target = f"API key {key.prefix}" + (f" of {owner}" if owner else "")
+    audit(services, user, action, detail=detail, target=target)
 
 
 def _refuse_key_callers(user: User) -> None:

@@ -16,6 +16,14 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
+from citywatch.api.access import (
+    CASE_HELP,
+    PURPOSE_HELP,
+    CaseParam,
+    PurposeParam,
+    audit,
+    check_case_access,
+)
 from citywatch.api.deps import Admin, Investigator, Services
 from citywatch.api.errors import ERROR_RESPONSE
 from citywatch.api.schemas import Page, PageQuery, RowId, WatchlistEntryOut
@@ -31,7 +39,9 @@ from citywatch.api.uploads import (
     validate_form,
 )
 from citywatch.core.errors import UsageError
+from citywatch.privacy.cases import PURPOSE_LENGTH
 from citywatch.store.readmodels import WatchlistEntryInfo
+from citywatch.store.schema import CASE_REF_LENGTH
 from citywatch.store.watchlists import EnrolmentPhoto, FaceRecords, expiry_from_date
 from citywatch.watchlist.enrol import EnrolmentError, prepare_image
 
@@ -47,6 +57,8 @@ class EnrolForm(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
     legal_basis: str = Field(min_length=1, max_length=2000)
     expires: str = Field(description="YYYY-MM-DD (end of that day, UTC) or an ISO date-time")
+    case: str = Field(min_length=1, max_length=CASE_REF_LENGTH, description=CASE_HELP)
+    purpose: str = Field(min_length=1, max_length=PURPOSE_LENGTH, description=PURPOSE_HELP)
     photos: list[bytes] = Field(
         min_length=1,
         max_length=MAX_PHOTOS,
@@ -74,11 +86,21 @@ def list_entries(
     summary="Enrol a person with photos (admins; multipart/form-data)",
     openapi_extra=multipart_body(EnrolForm),
     max_body_size=body_limit(MAX_PHOTOS),
-    responses={413: ERROR_RESPONSE, 415: ERROR_RESPONSE, 422: ERROR_RESPONSE},
+    responses={
+        403: ERROR_RESPONSE,
+        404: ERROR_RESPONSE,
+        409: ERROR_RESPONSE,
+        413: ERROR_RESPONSE,
+        415: ERROR_RESPONSE,
+        422: ERROR_RESPONSE,
+    },
 )
 async def enrol(request: Request, user: Admin, services: Services) -> WatchlistEntryOut:
     form = await read_form(request, max_files=MAX_PHOTOS)
     fields = validate_form(EnrolForm, form)
+    use = await run_in_threadpool(
+        check_case_access, services, user, "watchlist.enrol", fields.case, fields.purpose
+    )
     try:
         expires_at = expiry_from_date(fields.expires.strip())
     except UsageError as error:
@@ -107,6 +129,12 @@ async def enrol(request: Request, user: Admin, services: Services) -> WatchlistE
     except UsageError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
     entry = next(e for e in records.entries(include_inactive=True) if e.id == entry_id)
+    detail = {"entry_id": entry_id, "name": fields.name, "photos": len(photos)}
+    detail |= {"legal_basis": fields.legal_basis, "expires_at": expires_at}
+    target = f"watchlist entry {entry_id}"
+    await run_in_threadpool(
+        audit, services, user, "watchlist.enrol", case=use, detail=detail, target=target
+    )
     return entry_out(entry, time.time())
 
 
@@ -114,14 +142,26 @@ async def enrol(request: Request, user: Admin, services: Services) -> WatchlistE
     "/{entry_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Take an entry off the watchlist (admins; kept on record)",
-    responses={404: ERROR_RESPONSE},
+    responses={403: ERROR_RESPONSE, 404: ERROR_RESPONSE, 409: ERROR_RESPONSE},
 )
-def remove_entry(entry_id: RowId, user: Admin, services: Services) -> Response:
+def remove_entry(
+    entry_id: RowId, case: CaseParam, purpose: PurposeParam, user: Admin, services: Services
+) -> Response:
+    use = check_case_access(services, user, "watchlist.remove", case, purpose)
     if not FaceRecords(services.store).remove_entry(entry_id):
         raise HTTPException(
             status.HTTP_404_NOT_FOUND,
             f"watchlist entry {entry_id} does not exist or is already removed",
         )
+    detail = {"entry_id": entry_id}
+    audit(
+        services,
+        user,
+        "watchlist.remove",
+        case=use,
+        detail=detail,
+        target=f"watchlist entry {entry_id}",
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

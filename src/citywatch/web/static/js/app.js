@@ -6,6 +6,8 @@ import { api, setCsrf } from "./api.js";
 import { clear, h, toast } from "./dom.js";
 import { LiveFeeds } from "./feeds.js";
 import { alertsView } from "./views/alerts.js";
+import { auditView } from "./views/audit.js";
+import { casesView } from "./views/cases.js";
 import { eventsView } from "./views/events.js";
 import { liveView } from "./views/live.js";
 import { peopleView } from "./views/people.js";
@@ -25,6 +27,8 @@ const VIEWS = [
   { path: "people", title: "People", role: "investigator", render: peopleView },
   { path: "review", title: "Review", role: "investigator", render: reviewView },
   { path: "watchlist", title: "Watchlist", role: "investigator", render: watchlistView },
+  { path: "cases", title: "Cases", role: "investigator", render: casesView },
+  { path: "audit", title: "Audit", role: "admin", render: auditView },
   { path: "settings", title: "Settings", role: "viewer", render: settingsView },
 ];
 

@@ -80,3 +80,13 @@ export function pager(page, load) {
   });
   return button;
 }
+
+// Save a Blob as a file (exports): an object URL on a temporary link, released afterwards.
+export function download(blob, name) {
+  const url = URL.createObjectURL(blob);
+  const link = h("a", { href: url, download: name });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}

@@ -3,7 +3,8 @@
 "use strict";
 
 import { api, query } from "../api.js";
-import { h, pager, when } from "../dom.js";
+import { act, download, h, pager, toast, when } from "../dom.js";
+import { caseFields, casePicker } from "./cases.js";
 
 function values(event) {
   return Object.entries(event.values)
@@ -12,7 +13,22 @@ function values(event) {
     .join(", ");
 }
 
-function eventRow(event, fresh = false) {
+function exportButton(event, picker) {
+  const button = h("button", { type: "button", class: "quiet export" }, "Export");
+  button.addEventListener("click", () => act(button, async () => {
+    const within = caseFields(picker);
+    if (!within.case || !within.purpose.trim()) {
+      toast("Choose a case and give a purpose above to export", "error");
+      return;
+    }
+    const zip = await api("/api/exports", { method: "POST", json: { kind: "event", id: event.id, ...within } });
+    download(zip, `citywatch-event-${event.id}.zip`);
+    toast(`Event ${event.id} exported (faces redacted)`);
+  }));
+  return button;
+}
+
+function eventRow(event, fresh = false, picker = null) {
   return h("li", { class: `event${fresh ? " fresh" : ""}`, dataset: { eventId: event.id } },
     event.thumbnail_url
       ? h("img", { src: event.thumbnail_url, alt: "evidence", class: "thumb", loading: "lazy" })
@@ -22,11 +38,14 @@ function eventRow(event, fresh = false) {
       h("div", { class: "meta" }, `${event.camera} · ${when(event.time)}`),
       h("div", { class: "meta" }, values(event)),
       event.clip_url ? h("a", { href: event.clip_url, target: "_blank", rel: "noopener" }, "clip") : null,
+      picker ? exportButton(event, picker) : null,
     ),
   );
 }
 
-export function eventsView(root, { feeds }) {
+export function eventsView(root, { feeds, may }) {
+  // Investigators export evidence within a case, for a purpose (both audited).
+  const picker = may("investigator") ? casePicker() : null;
   const list = h("ul", { class: "list", id: "event-list" });
   const filters = h("form", { class: "filters" },
     h("input", { name: "camera", placeholder: "camera id" }),
@@ -34,7 +53,9 @@ export function eventsView(root, { feeds }) {
       ...["intrusion", "loitering", "line_crossing", "running", "crowding", "wrong_way", "left_behind", "red_light"].map((t) => h("option", { value: t }, t.replace("_", " ")))),
     h("button", { type: "submit" }, "Filter"),
   );
-  root.append(h("h1", {}, "Events"), h("section", { class: "card" }, filters, list));
+  root.append(h("h1", {}, "Events"),
+    picker ? h("details", { class: "card", id: "export-case" }, h("summary", {}, "Export evidence within a case"), picker) : null,
+    h("section", { class: "card" }, filters, list));
   let newest = 0;
   async function page(offset) {
     const form = new FormData(filters);
@@ -45,7 +66,7 @@ export function eventsView(root, { feeds }) {
     if (offset === 0 && found.items.length === 0) list.append(h("li", { class: "hint empty" }, "No events."));
     for (const event of found.items) {
       newest = Math.max(newest, event.id);
-      list.append(eventRow(event));
+      list.append(eventRow(event, false, picker));
     }
     const more = pager(found, load);
     if (more) list.append(h("li", {}, more));
@@ -66,7 +87,7 @@ export function eventsView(root, { feeds }) {
       for (const event of fresh) {
         newest = Math.max(newest, event.id);
         list.querySelector(".empty")?.remove();
-        list.prepend(eventRow(event, true));
+        list.prepend(eventRow(event, true, picker));
       }
     }, 2000);
   });

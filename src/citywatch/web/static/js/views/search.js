@@ -2,9 +2,10 @@
 // by plate. Face results are drawn as a timeline and as a path across the site plan.
 "use strict";
 
-import { api, query } from "../api.js";
+import { api } from "../api.js";
 import { act, field, h, number, when } from "../dom.js";
 import { sitePath, timeline } from "../plan.js";
+import { caseFields, casePicker, caseQuery } from "./cases.js";
 
 async function siteAndCameras() {
   const [site, cameras] = await Promise.all([api("/api/site"), api("/api/cameras?limit=500")]);
@@ -65,13 +66,18 @@ export function searchView(root) {
     h("h2", {}, "By plate"),
     field("Plate (wildcards * and ?)", h("input", { name: "pattern", placeholder: "LS15*", required: true })),
     h("button", { type: "submit" }, "Search"));
+  // One case and purpose for every form: each search is logged with them.
+  const picker = casePicker();
   const on = (form, run) => form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    await act(form.querySelector("button"), async () => show(await run(new FormData(form))));
+    if (!picker.querySelector("[name=case]").reportValidity() || !picker.querySelector("[name=purpose]").reportValidity()) return;
+    const data = new FormData(form);
+    for (const [key, value] of Object.entries(caseFields(picker))) data.set(key, value);
+    await act(form.querySelector("button"), async () => show(await run(data)));
   });
   on(byPhoto, async (data) => faceResults(await api("/api/search/face?limit=50", { method: "POST", form: data }), await siteAndCameras()));
   on(byCrop, async (data) => personResults(await api("/api/search/person?limit=50", { method: "POST", form: data })));
-  on(byLook, async (data) => personResults(await api(`/api/search/attributes${query({ where: data.get("where"), limit: 50 })}`)));
-  on(byPlate, async (data) => plateResults(await api(`/api/search/plates${query({ pattern: data.get("pattern"), limit: 50 })}`)));
-  root.append(h("h1", {}, "Search"), h("div", { class: "search-forms" }, byPhoto, byCrop, byLook, byPlate), results);
+  on(byLook, async (data) => personResults(await api(`/api/search/attributes${caseQuery(picker, { where: data.get("where"), limit: 50 })}`)));
+  on(byPlate, async (data) => plateResults(await api(`/api/search/plates${caseQuery(picker, { pattern: data.get("pattern"), limit: 50 })}`)));
+  root.append(h("h1", {}, "Search"), picker, h("div", { class: "search-forms" }, byPhoto, byCrop, byLook, byPlate), results);
 }

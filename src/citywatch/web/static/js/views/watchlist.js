@@ -3,6 +3,7 @@
 
 import { api } from "../api.js";
 import { act, field, h, pager, toast, when } from "../dom.js";
+import { casePicker, caseQuery } from "./cases.js";
 
 function inDays(days) {
   const date = new Date(Date.now() + days * 86400 * 1000);
@@ -11,8 +12,11 @@ function inDays(days) {
 
 export function watchlistView(root) {
   const rows = h("tbody");
+  // Enrolments and removals are made within a case, with a purpose (both audited).
+  const picker = casePicker();
   const form = h("form", { id: "enrol", class: "card" },
     h("h2", {}, "Enrol a person"),
+    picker,
     field("Name", h("input", { name: "name", required: true, maxlength: 200 })),
     field("Reason", h("input", { name: "reason", required: true, maxlength: 2000 })),
     field("Legal basis", h("input", { name: "legal_basis", required: true, maxlength: 2000 })),
@@ -33,7 +37,8 @@ export function watchlistView(root) {
     for (const entry of page.items) {
       const remove = h("button", { type: "button", class: "quiet" }, "Remove");
       remove.addEventListener("click", () => act(remove, async () => {
-        await api(`/api/watchlist/${entry.id}`, { method: "DELETE" });
+        if (!picker.querySelector("[name=case]").reportValidity() || !picker.querySelector("[name=purpose]").reportValidity()) return;
+        await api(`/api/watchlist/${entry.id}${caseQuery(picker)}`, { method: "DELETE" });
         toast(`${entry.name} removed from the watchlist`);
         load();
       }));
@@ -50,7 +55,9 @@ export function watchlistView(root) {
     const entry = await act(button, () => api("/api/watchlist", { method: "POST", form: new FormData(form) }));
     if (entry) {
       toast(`${entry.name} enrolled (${entry.photos} photo${entry.photos === 1 ? "" : "s"})`);
+      const chosen = form.elements.case.value;
       form.reset();
+      form.elements.case.value = chosen;
       form.expires.value = inDays(30);
       load();
     }
