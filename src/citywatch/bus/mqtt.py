@@ -30,7 +30,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 
 from citywatch.bus.local import LocalBus, Message, Subscription
-from citywatch.bus.messages import CountsMessage
+from citywatch.bus.messages import CountsMessage, RemotePayload
 from citywatch.bus.outputs import Counters, DropWatch, OutputError, OutputStats
 from citywatch.bus.payloads import encode, to_payload
 from citywatch.config.outputs import MqttConfig
@@ -220,6 +220,8 @@ class MqttPublisher:
             if self._abort.is_set():
                 self._counts.add("dropped")
                 continue
+            if isinstance(message.payload, RemotePayload):
+                continue  # raised on another node, whose own outputs send it
             try:
                 self._handle(message)
             except Exception as error:  # the thread must outlive one bad message

@@ -30,6 +30,7 @@ import httpx
 
 from citywatch import __version__
 from citywatch.bus.local import LocalBus, Message, Subscription
+from citywatch.bus.messages import RemotePayload
 from citywatch.bus.outputs import Counters, DropWatch, OutputStats
 from citywatch.bus.payloads import encode, to_payload
 from citywatch.config.outputs import WebhookConfig
@@ -154,6 +155,8 @@ class WebhookSender:
                 if self._abort.is_set():
                     self._counts.add("dropped")
                     continue
+                if isinstance(message.payload, RemotePayload):
+                    continue  # raised on another node, whose own outputs send it
                 try:
                     self._deliver(message)
                 except Exception as error:  # the thread must outlive one bad message

@@ -15,8 +15,10 @@ from citywatch.bus.messages import (
     EVENTS_TOPIC,
     AlertMessage,
     EventMessage,
+    RemotePayload,
 )
 from citywatch.bus.outputs import start_outputs
+from citywatch.bus.payloads import to_payload
 from citywatch.bus.webhooks import (
     IDEMPOTENCY_HEADER,
     SIGNATURE_HEADER,
@@ -189,3 +191,18 @@ def test_a_hanging_receiver_never_blocks_the_publisher(receiver):
     # 100 fit in the queue; the 900 oldest of the burst were dropped at publish time, and what
     # was still queued when stop gave up is dropped too.
     assert stats.dropped >= 900
+
+
+def test_alerts_raised_on_another_node_are_left_to_that_node(receiver):
+    """With a Redis bus every node hears every alert; only the node that raised one sends it,
+    so a receiver gets each alert once, not once per node."""
+    bus = LocalBus()
+    outputs = start_outputs(OutputsConfig(webhooks=[hook(receiver.url, receiver.secret)]), bus)
+    remote = RemotePayload(ALERTS_TOPIC, to_payload(alert_message(8)), origin="edge-2")
+    bus.publish(ALERTS_TOPIC, remote)
+    bus.publish(ALERTS_TOPIC, alert_message(9))
+    requests = receiver.wait_for(1)
+    time.sleep(0.3)  # the remote one, had it been sent, would have gone first
+    outputs.stop(timeout=5)
+    assert [r.json["id"] for r in receiver.requests] == ["alert-9"]
+    assert len(requests) == 1
