@@ -96,7 +96,22 @@ def run_search_benchmark(
     after = rss_bytes()
     rss_delta = None if before is None or after is None else round((after - before) / 2**20, 1)
     log.info("built %s index over %d vectors in %.1f s", kind, n, build_s)
+    result = time_and_score(index, stored, queries, k)
+    return {
+        "n": int(n),
+        "dim": int(dim),
+        "index": kind,
+        "build_s": round(build_s, 3),
+        "memory_mb": round(index.memory_bytes() / 2**20, 1),
+        **result,
+        "rss_delta_mb": rss_delta,
+        "detail": describe(index),
+    }
 
+
+def time_and_score(index: Any, stored: Floats, queries: Floats, k: int = 1) -> dict[str, Any]:
+    """Single-query latency of a built `index` (ids = rows of `stored`) and its recall@1."""
+    n = stored.shape[0]
     for row in range(min(WARMUP_QUERIES, queries.shape[0])):
         index.search(queries[row : row + 1], k)
     seconds = np.empty(queries.shape[0])
@@ -117,11 +132,6 @@ def run_search_benchmark(
     hits = (found == truth_ids) | (got_sims >= truth_sims - TIE_TOLERANCE)
     ms = seconds * 1000.0
     return {
-        "n": int(n),
-        "dim": int(dim),
-        "index": kind,
-        "build_s": round(build_s, 3),
-        "memory_mb": round(index.memory_bytes() / 2**20, 1),
         "p50_ms": round(float(np.percentile(ms, 50)), 4),
         "p95_ms": round(float(np.percentile(ms, 95)), 4),
         "recall_at_1": round(float(hits.mean()), 4),
@@ -129,8 +139,6 @@ def run_search_benchmark(
         "p99_ms": round(float(np.percentile(ms, 99)), 4),
         "k": k,
         "queries": int(queries.shape[0]),
-        "rss_delta_mb": rss_delta,
-        "detail": describe(index),
     }
 
 

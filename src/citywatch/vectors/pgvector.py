@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -43,7 +43,10 @@ class PgVectorIndex:
         m: int = 16,
         ef_construction: int = 64,
         ef_search: int = 64,
+        defer_graph: bool = False,
     ) -> None:
+        """`defer_graph`: make the table only; `build_graph()` makes the HNSW index after a
+        bulk load (much faster than growing the graph row by row)."""
         if engine.dialect.name != "postgresql":
             raise StoreError(
                 f"pgvector index {name!r}: needs PostgreSQL, not {engine.dialect.name}"
@@ -57,13 +60,14 @@ class PgVectorIndex:
             Column("id", BigInteger, primary_key=True, autoincrement=False),
             Column("embedding", Vector(self._dim), nullable=False),
         )
-        self._create(m, ef_construction)
+        self.m, self.ef_construction = int(m), int(ef_construction)
+        self._create(with_graph=not defer_graph)
 
     @property
     def dim(self) -> int:
         return self._dim
 
-    def _create(self, m: int, ef_construction: int) -> None:
+    def _create(self, with_graph: bool) -> None:
         try:
             with self.engine.begin() as connection:
                 present = connection.execute(
@@ -76,15 +80,25 @@ class PgVectorIndex:
                         "superuser must run CREATE EXTENSION vector there"
                     )
                 self.table.create(connection, checkfirst=True)
-                connection.execute(
-                    text(
-                        f"CREATE INDEX IF NOT EXISTS {self.table.name}_hnsw ON {self.table.name} "
-                        f"USING hnsw (embedding vector_cosine_ops) "
-                        f"WITH (m = {int(m)}, ef_construction = {int(ef_construction)})"
-                    )
-                )
+                if with_graph:
+                    connection.execute(self._graph_ddl())
         except SQLAlchemyError as error:
             raise StoreError(f"pgvector index {self.table.name}: {error}") from error
+
+    def _graph_ddl(self) -> Any:
+        return text(
+            f"CREATE INDEX IF NOT EXISTS {self.table.name}_hnsw ON {self.table.name} "
+            f"USING hnsw (embedding vector_cosine_ops) "
+            f"WITH (m = {self.m}, ef_construction = {self.ef_construction})"
+        )
+
+    def build_graph(self, maintenance_work_mem: str = "1GB") -> None:
+        """Make the HNSW index over what the table holds (after `defer_graph`)."""
+        if not re.fullmatch(r"\d{1,6}(kB|MB|GB)", maintenance_work_mem):
+            raise ValueError(f"maintenance_work_mem: {maintenance_work_mem!r} is not like '1GB'")
+        with self.engine.begin() as connection:
+            connection.execute(text(f"SET LOCAL maintenance_work_mem = '{maintenance_work_mem}'"))
+            connection.execute(self._graph_ddl())
 
     def __len__(self) -> int:
         with self.engine.connect() as connection:
