@@ -1,7 +1,8 @@
 """Store backends for integration tests: SQLite always, PostgreSQL when configured.
 
 A pytest plugin, loaded by tests/conftest.py: fixtures `backend_url`, `postgres_url` and
-`postgres_schema_url`. PostgreSQL tests read
+`postgres_schema_url`, and `make_store`, which opens stores on the test's backend in `store_dir`
+(a folder's conftest may override `backend_url` to pin one backend). PostgreSQL tests read
 `CITYWATCH_TEST_POSTGRES_URL`, e.g.
 `postgresql+psycopg://citywatch:citywatch@127.0.0.1:5432/citywatch_test`. Unset, they skip
 with a message; under CI (`CI=true`, where CI starts PostgreSQL) they fail instead, so nothing
@@ -13,11 +14,14 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+from citywatch.store import Store, open_store
 
 POSTGRES_ENV = "CITYWATCH_TEST_POSTGRES_URL"
 EXAMPLE_URL = "postgresql+psycopg://citywatch:citywatch@127.0.0.1:5432/citywatch_test"
@@ -60,3 +64,23 @@ def backend_url(request: pytest.FixtureRequest) -> str | None:
     if request.param == "sqlite":
         return None
     return str(request.getfixturevalue("postgres_schema_url"))
+
+
+@pytest.fixture
+def store_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def make_store(backend_url: str | None, store_dir: Path) -> Iterator[Callable[..., Store]]:
+    """Opens stores on the test's backend; closes any the test left open."""
+    opened: list[Store] = []
+
+    def make(**kwargs: object) -> Store:
+        store = open_store(backend_url, store_dir, **kwargs)  # type: ignore[arg-type]
+        opened.append(store)
+        return store
+
+    yield make
+    for store in opened:
+        store.close()

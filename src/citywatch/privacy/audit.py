@@ -114,19 +114,11 @@ class AuditLog:
     def verify(self) -> ChainReport:
         """Walk the chain from the first entry; the first entry that does not hold, and why."""
         head = self._read_head()  # before the chain: it never names an uncommitted entry
-        expected = GENESIS_HASH
-        seen: dict[str, int] = {}
-        count = 0
-        last: AuditEntry | None = None
+        walk = _Walk()
         for entry in self.records.chain():
-            broken = _check_entry(entry, expected, seen)
-            if broken is not None:
-                return ChainReport(count, broken)
-            seen[entry.hash] = entry.id
-            expected = entry.hash
-            count += 1
-            last = entry
-        return ChainReport(count, _check_head(head, last, seen))
+            if (broken := walk.step(entry)) is not None:
+                return ChainReport(walk.count, broken)
+        return ChainReport(walk.count, _check_head(head, walk.last, walk.seen))
 
     def export(self, out: Path | IO[str]) -> int:
         """Write every entry as JSON Lines, hashes included, so that an overseer can check the
@@ -165,34 +157,43 @@ class AuditLog:
 
 def verify_lines(lines: Iterator[str]) -> ChainReport:
     """Check an export (JSON Lines) without the database: the overseer's side."""
-    expected = GENESIS_HASH
-    seen: dict[str, int] = {}
-    count = 0
+    walk = _Walk()
     for number, line in enumerate(lines, start=1):
         try:
             fields = json.loads(line)
             entry = AuditEntry(**fields)
         except (ValueError, TypeError):
-            return ChainReport(count, BrokenEntry(-1, f"line {number} is not an audit entry"))
-        broken = _check_entry(entry, expected, seen)
-        if broken is not None:
-            return ChainReport(count, broken)
-        seen[entry.hash] = entry.id
-        expected = entry.hash
-        count += 1
-    return ChainReport(count, None)
+            return ChainReport(walk.count, BrokenEntry(-1, f"line {number} is not an audit entry"))
+        if (broken := walk.step(entry)) is not None:
+            return ChainReport(walk.count, broken)
+    return ChainReport(walk.count, None)
 
 
-def _check_entry(entry: AuditEntry, expected: str, seen: dict[str, int]) -> BrokenEntry | None:
-    if entry_hash(entry) != entry.hash:
-        return BrokenEntry(entry.id, "edited: its fields do not match its hash")
-    if entry.prev_hash == expected:
+class _Walk:
+    """A walk along the chain, entry by entry: what has held so far."""
+
+    def __init__(self) -> None:
+        self.expected = GENESIS_HASH  # the hash the next entry must name as its previous one
+        self.seen: dict[str, int] = {}  # hash -> id of the entries that held
+        self.count = 0
+        self.last: AuditEntry | None = None
+
+    def step(self, entry: AuditEntry) -> BrokenEntry | None:
+        """Check the next entry; None when it holds (then it is counted), else why not."""
+        if entry_hash(entry) != entry.hash:
+            return BrokenEntry(entry.id, "edited: its fields do not match its hash")
+        if entry.prev_hash != self.expected:
+            if entry.prev_hash in self.seen:
+                before = self.seen[entry.prev_hash]
+                return BrokenEntry(
+                    entry.id, f"reordered: it follows entry {before}, not the one before it"
+                )
+            return BrokenEntry(entry.id, "deleted: the entry before it is missing")
+        self.seen[entry.hash] = entry.id
+        self.expected = entry.hash
+        self.count += 1
+        self.last = entry
         return None
-    if entry.prev_hash in seen:
-        return BrokenEntry(
-            entry.id, f"reordered: it follows entry {seen[entry.prev_hash]}, not the one before it"
-        )
-    return BrokenEntry(entry.id, "deleted: the entry before it is missing")
 
 
 def _check_head(

@@ -27,12 +27,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from citywatch.core.errors import UsageError
 from citywatch.privacy.media_files import remove_files
 from citywatch.privacy.retention import held_records
+from citywatch.store.chunks import count_in, delete_in, rows_in, select_in, select_in_keys
 from citywatch.store.holds import release_for_records
 from citywatch.store.repository import Store
 from citywatch.store.schema import (
@@ -50,8 +51,6 @@ from citywatch.store.schema import (
 )
 
 log = logging.getLogger("citywatch.privacy")
-
-_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -169,7 +168,7 @@ def _find(session: Session, request: ErasureRequest) -> _Found:
         if session.get(IdentityRow, request.identity_id) is None:
             raise UsageError(f"no identity {request.identity_id!r}")
         found.identities.add(request.identity_id)
-        found.tracks |= _select(
+        found.tracks |= select_in(
             session,
             TrackAppearanceRow.track_id,
             TrackAppearanceRow.identity_id,
@@ -177,19 +176,21 @@ def _find(session: Session, request: ErasureRequest) -> _Found:
         )
     if request.sighting_ids:
         wanted = {int(i) for i in request.sighting_ids}
-        present = _select(session, SightingRow.id, SightingRow.id, wanted)
+        present = select_in(session, SightingRow.id, SightingRow.id, wanted)
         if missing := sorted(wanted - present):
             raise UsageError(f"no sighting {', '.join(str(i) for i in missing)}")
         found.sightings |= present
-        found.tracks |= _select(session, SightingRow.track_id, SightingRow.id, present)
+        found.tracks |= select_in(session, SightingRow.track_id, SightingRow.id, present)
     if request.watchlist_entry_id is not None:
         entry = int(request.watchlist_entry_id)
         if session.get(WatchlistEntryRow, entry) is None:
             raise UsageError(f"no watchlist entry {entry}")
         found.entries.add(entry)
-        found.photos |= _select(session, WatchlistPhotoRow.id, WatchlistPhotoRow.entry_id, [entry])
-        found.face_alerts |= _select(session, AlertRow.id, AlertRow.entry_id, [entry])
-    found.sightings |= _select(session, SightingRow.id, SightingRow.track_id, found.tracks)
+        found.photos |= select_in(
+            session, WatchlistPhotoRow.id, WatchlistPhotoRow.entry_id, [entry]
+        )
+        found.face_alerts |= select_in(session, AlertRow.id, AlertRow.entry_id, [entry])
+    found.sightings |= select_in(session, SightingRow.id, SightingRow.track_id, found.tracks)
     keys = _track_keys(session, found.tracks)
     found.events |= _by_track_key(session, EventRow, keys)
     found.face_alerts |= _by_track_key(session, AlertRow, keys)
@@ -229,37 +230,42 @@ def _delete(
     embedders: set[str] = set()
 
     # Files and facts first, while the rows are there.
-    for path, embedder in _rows(
+    for path, embedder in rows_in(
         session, (SightingRow.thumbnail_path, SightingRow.embedder), SightingRow.id, sightings
     ):
         files.append(path)
         if embedder:
             embedders.add(embedder)
-    for thumb, clip in _rows(
+    for thumb, clip in rows_in(
         session, (EventRow.thumbnail_path, EventRow.clip_path), EventRow.id, events
     ):
         files += [thumb, clip]
-    files += [p for (p,) in _rows(session, (AlertRow.evidence_path,), AlertRow.id, alerts)]
+    files += [p for (p,) in rows_in(session, (AlertRow.evidence_path,), AlertRow.id, alerts)]
     files += [
-        p for (p,) in _rows(session, (PlateReadRow.thumbnail_path,), PlateReadRow.track_id, tracks)
+        p
+        for (p,) in rows_in(session, (PlateReadRow.thumbnail_path,), PlateReadRow.track_id, tracks)
     ]
-    linked = _select(session, TrackAppearanceRow.identity_id, TrackAppearanceRow.track_id, tracks)
-    appearances = _count(session, TrackAppearanceRow, TrackAppearanceRow.track_id, tracks)
-    plate_reads = _count(session, PlateReadRow, PlateReadRow.track_id, tracks)
-    reviews = _count_reviews(session, alerts)
-    face_vectors = _face_count(session, sightings)
+    linked = select_in(session, TrackAppearanceRow.identity_id, TrackAppearanceRow.track_id, tracks)
+    appearances = count_in(session, TrackAppearanceRow, TrackAppearanceRow.track_id, tracks)
+    plate_reads = count_in(session, PlateReadRow, PlateReadRow.track_id, tracks)
+    reviews = count_in(session, ReviewRow, ReviewRow.alert_id, alerts, ReviewRow.kind == "face")
+    face_vectors = count_in(
+        session, SightingRow, SightingRow.id, sightings, SightingRow.embedding.is_not(None)
+    )
 
-    _remove(session, ReviewRow, ReviewRow.alert_id, alerts, ReviewRow.kind == "face")
-    _remove(session, AlertRow, AlertRow.id, alerts)
-    _remove(session, EventRow, EventRow.id, events)
-    _remove(session, SightingRow, SightingRow.id, sightings)
-    _remove(session, TrackRow, TrackRow.id, tracks)  # appearances, plate reads: cascade
+    delete_in(session, ReviewRow, ReviewRow.alert_id, alerts, ReviewRow.kind == "face")
+    delete_in(session, AlertRow, AlertRow.id, alerts)
+    delete_in(session, EventRow, EventRow.id, events)
+    delete_in(session, SightingRow, SightingRow.id, sightings)
+    delete_in(session, TrackRow, TrackRow.id, tracks)  # appearances, plate reads: cascade
 
     # Identities: the one asked for, and any of the erased tracks' left with no track.
     gone_identities: list[str] = []
     linked_kept: list[str] = []
     for identity in sorted((found.identities | linked) - kept.identities):
-        remaining = _count(session, TrackAppearanceRow, TrackAppearanceRow.identity_id, [identity])
+        remaining = count_in(
+            session, TrackAppearanceRow, TrackAppearanceRow.identity_id, [identity]
+        )
         if remaining == 0:
             session.execute(delete(IdentityRow).where(IdentityRow.id == identity))
             gone_identities.append(identity)
@@ -272,10 +278,12 @@ def _delete(
     entries_gone: list[int] = []
     entries_kept: list[int] = []
     photos = sorted(found.photos)
-    files += [p for (p,) in _rows(session, (WatchlistPhotoRow.path,), WatchlistPhotoRow.id, photos)]
-    _remove(session, WatchlistPhotoRow, WatchlistPhotoRow.id, photos)
+    files += [
+        p for (p,) in rows_in(session, (WatchlistPhotoRow.path,), WatchlistPhotoRow.id, photos)
+    ]
+    delete_in(session, WatchlistPhotoRow, WatchlistPhotoRow.id, photos)
     for entry in sorted(found.entries):
-        still = _count(session, AlertRow, AlertRow.entry_id, [entry])
+        still = count_in(session, AlertRow, AlertRow.entry_id, [entry])
         if still:  # held alerts point at it: keep the row, stripped of photos, not matching
             session.execute(
                 update(WatchlistEntryRow)
@@ -357,68 +365,8 @@ def rebuild_face_indexes(store: Store, embedders: set[str]) -> list[str]:
     return rebuilt
 
 
-def _select(session: Session, wanted: Any, column: Any, values: Any) -> set[Any]:
-    values = list(values)
-    found: set[Any] = set()
-    for start in range(0, len(values), _CHUNK):
-        query = select(wanted).where(column.in_(values[start : start + _CHUNK]))
-        found.update(v for v in session.scalars(query) if v is not None)
-    return found
-
-
-def _rows(session: Session, columns: tuple[Any, ...], key: Any, ids: list[Any]) -> list[Any]:
-    rows: list[Any] = []
-    for start in range(0, len(ids), _CHUNK):
-        rows += session.execute(select(*columns).where(key.in_(ids[start : start + _CHUNK]))).all()
-    return rows
-
-
-def _count(session: Session, table: Any, column: Any, ids: list[Any]) -> int:
-    total = 0
-    for start in range(0, len(ids), _CHUNK):
-        query = (
-            select(func.count()).select_from(table).where(column.in_(ids[start : start + _CHUNK]))
-        )
-        total += int(session.scalar(query) or 0)
-    return total
-
-
-def _count_reviews(session: Session, alerts: list[int]) -> int:
-    total = 0
-    for start in range(0, len(alerts), _CHUNK):
-        query = (
-            select(func.count())
-            .select_from(ReviewRow)
-            .where(ReviewRow.kind == "face", ReviewRow.alert_id.in_(alerts[start : start + _CHUNK]))
-        )
-        total += int(session.scalar(query) or 0)
-    return total
-
-
-def _face_count(session: Session, sightings: list[int]) -> int:
-    return sum(
-        int(
-            session.scalar(
-                select(func.count())
-                .select_from(SightingRow)
-                .where(
-                    SightingRow.id.in_(sightings[start : start + _CHUNK]),
-                    SightingRow.embedding.is_not(None),
-                )
-            )
-            or 0
-        )
-        for start in range(0, len(sightings), _CHUNK)
-    )
-
-
-def _remove(session: Session, table: Any, column: Any, ids: list[Any], *also: Any) -> None:
-    for start in range(0, len(ids), _CHUNK):
-        session.execute(delete(table).where(column.in_(ids[start : start + _CHUNK]), *also))
-
-
 def _track_keys(session: Session, tracks: set[int]) -> set[tuple[str, str, int]]:
-    rows = _rows(
+    rows = rows_in(
         session,
         (TrackRow.camera_id, TrackRow.run_id, TrackRow.local_id),
         TrackRow.id,
@@ -428,10 +376,5 @@ def _track_keys(session: Session, tracks: set[int]) -> set[tuple[str, str, int]]
 
 
 def _by_track_key(session: Session, table: Any, keys: set[tuple[str, str, int]]) -> set[int]:
-    found: set[int] = set()
-    key_list = sorted(keys)
-    for start in range(0, len(key_list), 100):
-        column = tuple_(table.camera_id, table.run_id, table.track_local_id)
-        query = select(table.id).where(column.in_(key_list[start : start + 100]))
-        found.update(session.scalars(query))
-    return found
+    columns = (table.camera_id, table.run_id, table.track_local_id)
+    return select_in_keys(session, table.id, columns, keys)

@@ -30,12 +30,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, select, tuple_
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from citywatch.config.retention import DATA_TYPES, CameraRetention, RetentionConfig
 from citywatch.config.root import CitywatchConfig
 from citywatch.privacy.media_files import FileTally, remove_files
+from citywatch.store.chunks import count_in, delete_in, rows_in, select_in, select_in_keys
 from citywatch.store.holds import active_holds
 from citywatch.store.repository import Store
 from citywatch.store.schema import (
@@ -63,7 +64,6 @@ KIND_OF = {
     "plate_reads": "plate_reads",
     "tracks": "tracks",
 }
-_CHUNK = 500  # ids per IN (...) list, under SQLite's bound-parameter limit
 
 
 @dataclass
@@ -142,15 +142,17 @@ def held_records(session: Session) -> Held:
 
     identities = set(holds.get("identity", ()))
     tracks = ints("track")
-    tracks |= _in(session, TrackAppearanceRow.track_id, TrackAppearanceRow.identity_id, identities)
+    tracks |= select_in(
+        session, TrackAppearanceRow.track_id, TrackAppearanceRow.identity_id, identities
+    )
     plate_reads = ints("plate_read")
-    tracks |= _in(session, PlateReadRow.track_id, PlateReadRow.id, plate_reads)
+    tracks |= select_in(session, PlateReadRow.track_id, PlateReadRow.id, plate_reads)
     face_alerts, plate_alerts = ints("face_alert"), ints("plate_alert")
     for table, ids in ((AlertRow, face_alerts), (PlateAlertRow, plate_alerts)):
         keys = _alert_track_keys(session, table, ids)
         tracks |= _tracks_by_key(session, keys)
-    plate_reads |= _in(session, PlateReadRow.id, PlateReadRow.track_id, tracks)
-    sightings = ints("sighting") | _in(session, SightingRow.id, SightingRow.track_id, tracks)
+    plate_reads |= select_in(session, PlateReadRow.id, PlateReadRow.track_id, tracks)
+    sightings = ints("sighting") | select_in(session, SightingRow.id, SightingRow.track_id, tracks)
     return Held(
         tracks=frozenset(tracks),
         sightings=frozenset(sightings),
@@ -162,34 +164,14 @@ def held_records(session: Session) -> Held:
     )
 
 
-def _in(session: Session, wanted: Any, column: Any, values: Iterable[Any]) -> set[Any]:
-    values = list(values)
-    found: set[Any] = set()
-    for start in range(0, len(values), _CHUNK):
-        query = select(wanted).where(column.in_(values[start : start + _CHUNK]))
-        found.update(v for v in session.scalars(query) if v is not None)
-    return found
-
-
 def _alert_track_keys(session: Session, table: Any, ids: set[int]) -> set[tuple[str, str, int]]:
-    keys: set[tuple[str, str, int]] = set()
-    id_list = list(ids)
-    for start in range(0, len(id_list), _CHUNK):
-        query = select(table.camera_id, table.run_id, table.track_local_id).where(
-            table.id.in_(id_list[start : start + _CHUNK])
-        )
-        keys.update((c, r, int(t)) for c, r, t in session.execute(query))
-    return keys
+    columns = (table.camera_id, table.run_id, table.track_local_id)
+    return {(c, r, int(t)) for c, r, t in rows_in(session, columns, table.id, list(ids))}
 
 
 def _tracks_by_key(session: Session, keys: set[tuple[str, str, int]]) -> set[int]:
-    found: set[int] = set()
-    key_list = list(keys)
-    for start in range(0, len(key_list), 100):
-        column = tuple_(TrackRow.camera_id, TrackRow.run_id, TrackRow.local_id)
-        query = select(TrackRow.id).where(column.in_(key_list[start : start + 100]))
-        found.update(session.scalars(query))
-    return found
+    columns = (TrackRow.camera_id, TrackRow.run_id, TrackRow.local_id)
+    return select_in_keys(session, TrackRow.id, columns, keys)
 
 
 @dataclass(frozen=True)
@@ -290,7 +272,7 @@ class Purger:
                 counts.held += len(rows) - len(doomed)
                 ids = [int(row[0]) for row in doomed]
                 if name == "tracks" and ids:
-                    self.report.appearances_deleted += _count(
+                    self.report.appearances_deleted += count_in(
                         session, TrackAppearanceRow, TrackAppearanceRow.track_id, ids
                     )
                 if name == "sightings":
@@ -301,7 +283,7 @@ class Purger:
                 if ids and self.dry_run and name == "tracks":
                     self._doomed_tracks.update(ids)
                 if ids and not self.dry_run:
-                    _delete(session, table, table.id, ids)
+                    delete_in(session, table, table.id, ids)
                 counts.deleted += len(ids)
             # After the commit: a failed batch leaves its files in place with their rows.
             paths = [row[1 + i] for row in doomed for i in range(len(spec.files))]
@@ -340,7 +322,7 @@ class Purger:
                 ids = [i for i in session.scalars(query.limit(self.batch_size)) if i not in held]
                 if not ids:
                     return
-                _delete(session, IdentityRow, IdentityRow.id, ids, also=orphan)
+                delete_in(session, IdentityRow, IdentityRow.id, ids, orphan)
                 self.report.identities_deleted += len(ids)
                 if len(ids) < self.batch_size:
                     return
@@ -377,26 +359,6 @@ def drop_face_vectors(store: Store, embedders: Iterable[str]) -> None:
         index = FaceSightingIndex(records, embedder, store.data_dir)
         if index.directory.exists() or index.in_database():
             index.sync()
-
-
-def _count(session: Session, table: Any, column: Any, ids: list[int]) -> int:
-    total = 0
-    for start in range(0, len(ids), _CHUNK):
-        query = (
-            select(func.count()).select_from(table).where(column.in_(ids[start : start + _CHUNK]))
-        )
-        total += int(session.scalar(query) or 0)
-    return total
-
-
-def _delete(
-    session: Session, table: Any, column: Any, ids: list[Any], also: Any | None = None
-) -> None:
-    for start in range(0, len(ids), _CHUNK):
-        condition = column.in_(ids[start : start + _CHUNK])
-        if also is not None:
-            condition = and_(condition, also)
-        session.execute(delete(table).where(condition))
 
 
 def purge(

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 from api_seed import CASE, CONFIG, IN_CASE, OTHER_CASE, PURPOSE, Seeded, seed
 from api_support import Api
+from images import decode
 
 from citywatch import __version__
 from citywatch.api.roles import Role, User
@@ -58,12 +59,6 @@ def detail(image: np.ndarray, box: tuple[int, int, int, int]) -> float:
     x, y, w, h = box
     region = image[y : y + h, x : x + w].astype(np.float32)
     return float(np.abs(np.diff(region, axis=1)).mean())
-
-
-def decode(data: bytes) -> np.ndarray:
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    assert image is not None
-    return image
 
 
 def write_clip(path: Path, source: Path, frames: int = 6, width: int = 960) -> None:

@@ -3,7 +3,6 @@ cannot show: streams that never end on their own, and what happens when the clie
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -12,14 +11,9 @@ from pathlib import Path
 import pytest
 import uvicorn
 from api_seed import Served, as_role, make_app, make_services
+from server_process import free_port
 
 from citywatch.api.roles import Role
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -27,7 +21,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
     services = make_services(tmp_path / "data")
     app = make_app(services)
     as_role(app, Role.VIEWER)
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=2
     )

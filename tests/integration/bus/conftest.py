@@ -1,22 +1,23 @@
-"""Real receivers for the output tests: an HTTP server on a thread and a mosquitto broker.
+"""Real receivers for the bus tests: an HTTP server on a thread, a mosquitto broker, Redis.
 
 MQTT tests start their own mosquitto (`/usr/sbin/mosquitto`, Debian's package, which
 `scripts/services start` installs) on a free port, so they can stop, restart and configure it.
 Without the binary, tests that only publish use `CITYWATCH_TEST_MQTT_URL`
-(e.g. mqtt://127.0.0.1:1883); with neither they skip with a message, and under CI (`CI=true`)
-they fail instead, so nothing is skipped silently.
+(e.g. mqtt://127.0.0.1:1883). Redis tests use the Redis that `CITYWATCH_TEST_REDIS_URL` names;
+those that stop, restart or lock Redis start their own `/usr/bin/redis-server` on a free port.
+Without what they need they skip with a message, and under CI (`CI=true`) they fail instead, so
+nothing is skipped silently (tests/support/server_process.py).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import pwd
-import socket
 import subprocess
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -27,7 +28,9 @@ from urllib.parse import urlsplit
 
 import paho.mqtt.client as mqtt
 import pytest
+import redis
 from paho.mqtt.enums import CallbackAPIVersion
+from server_process import ServerProcess, own_server, unavailable
 
 from citywatch.bus.webhooks import SIGNATURE_HEADER, verify_signature
 
@@ -35,26 +38,9 @@ from citywatch.bus.webhooks import SIGNATURE_HEADER, verify_signature
 MOSQUITTO = Path(os.environ.get("CITYWATCH_TEST_MOSQUITTO", "/usr/sbin/mosquitto"))
 MOSQUITTO_PASSWD = Path("/usr/bin/mosquitto_passwd")
 MQTT_ENV = "CITYWATCH_TEST_MQTT_URL"
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+REDIS_ENV = "CITYWATCH_TEST_REDIS_URL"
+REDIS_SERVER = Path(os.environ.get("CITYWATCH_TEST_REDIS_SERVER", "/usr/bin/redis-server"))
 SECRET = "test-secret-0123456789"
-
-
-def _unavailable(message: str) -> None:
-    if IN_CI:
-        pytest.fail(message + "; CI=true, so this is an error, not a skip")
-    pytest.skip(message)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def listening(port: int) -> bool:
-    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-        return True
-    return False
 
 
 # -- HTTP --------------------------------------------------------------------------------------
@@ -135,22 +121,17 @@ def receiver() -> Iterator[Receiver]:
 # -- MQTT --------------------------------------------------------------------------------------
 
 
-class Broker:
+class Broker(ServerProcess):
     """A mosquitto process of our own on a free port: anonymous, or with `users` only."""
 
+    name = "mosquitto"
+    log_name = "mosquitto.log"
+
     def __init__(self, folder: Path, users: dict[str, str] | None = None) -> None:
-        self.host = "127.0.0.1"
-        self.port = free_port()
-        self.folder = folder
+        super().__init__(folder)
         self.users = users
-        self.process: subprocess.Popen[bytes] | None = None
 
-    @property
-    def log(self) -> str:
-        path = self.folder / "mosquitto.log"
-        return path.read_text(errors="replace") if path.exists() else ""
-
-    def _write_config(self) -> Path:
+    def command(self) -> list[str]:
         lines = [f"listener {self.port} 127.0.0.1", "persistence false"]
         # As root mosquitto would switch to its own user, which cannot read pytest's tmp_path.
         lines.append(f"user {pwd.getpwuid(os.geteuid()).pw_name}")
@@ -168,29 +149,7 @@ class Broker:
             lines.append("allow_anonymous true")
         config = self.folder / "mosquitto.conf"
         config.write_text("\n".join(lines) + "\n")
-        return config
-
-    def start(self) -> None:
-        config = self._write_config()
-        with (self.folder / "mosquitto.log").open("ab") as log:
-            self.process = subprocess.Popen(
-                [str(MOSQUITTO), "-c", str(config), "-v"], stdout=log, stderr=log
-            )
-        deadline = time.monotonic() + 10
-        while not listening(self.port):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"mosquitto did not start:\n{self.log}")
-            time.sleep(0.02)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(10)
-        self.process = None
-
-    def restart(self) -> None:
-        self.stop()
-        self.start()
+        return [str(MOSQUITTO), "-c", str(config), "-v"]
 
 
 @dataclass
@@ -200,16 +159,8 @@ class ExternalBroker:
 
 
 def _own_broker(tmp_path: Path, users: dict[str, str] | None = None) -> Iterator[Broker]:
-    if not MOSQUITTO.exists():
-        _unavailable(f"this test starts its own broker and needs {MOSQUITTO} (apt-get mosquitto)")
-    folder = tmp_path / f"mosquitto-{uuid.uuid4().hex[:6]}"
-    folder.mkdir()
-    broker = Broker(folder, users)
-    broker.start()
-    try:
-        yield broker
-    finally:
-        broker.stop()
+    needs = f"broker and needs {MOSQUITTO} (apt-get mosquitto)"
+    yield from own_server(tmp_path, MOSQUITTO, needs, lambda folder: Broker(folder, users))
 
 
 @pytest.fixture
@@ -232,7 +183,7 @@ def broker(tmp_path: Path) -> Iterator[Broker | ExternalBroker]:
         return
     url = os.environ.get(MQTT_ENV, "").strip()
     if not url:
-        _unavailable(
+        unavailable(
             f"MQTT tests need {MOSQUITTO} or {MQTT_ENV} (e.g. mqtt://127.0.0.1:1883; "
             '`eval "$(scripts/services start)"` sets both up)'
         )
@@ -242,7 +193,8 @@ def broker(tmp_path: Path) -> Iterator[Broker | ExternalBroker]:
 
 @pytest.fixture
 def prefix() -> str:
-    """A topic prefix of this test's own, so a shared broker's retained topics do not mix."""
+    """A topic or stream prefix of this test's own, so tests on a shared broker or Redis
+    neither hear each other nor mix their retained topics."""
     return f"cwtest-{uuid.uuid4().hex[:8]}"
 
 
@@ -317,3 +269,69 @@ def listen() -> Iterator[Callable[..., Listener]]:
     yield make
     for listener in listeners:
         listener.close()
+
+
+# -- Redis -------------------------------------------------------------------------------------
+
+
+def redis_answers(url: str) -> bool:
+    with contextlib.suppress(redis.exceptions.RedisError, OSError):
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=0.5).ping())
+    return False
+
+
+class RedisServer(ServerProcess):
+    """A redis-server of this test's own on a free port, without persistence."""
+
+    name = "redis-server"
+    log_name = "redis.log"
+
+    def __init__(self, folder: Path, password: str | None = None) -> None:
+        super().__init__(folder)
+        self.password = password
+
+    @property
+    def url(self) -> str:
+        auth = f":{self.password}@" if self.password else ""
+        return f"redis://{auth}127.0.0.1:{self.port}/0"
+
+    def command(self) -> list[str]:
+        command = [str(REDIS_SERVER), "--port", str(self.port), "--bind", "127.0.0.1"]
+        command += ["--save", "", "--appendonly", "no", "--daemonize", "no"]
+        command += ["--dir", str(self.folder)]
+        if self.password:
+            command += ["--requirepass", self.password]
+        return command
+
+    def ready(self) -> bool:
+        return redis_answers(self.url)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The shared test Redis (CITYWATCH_TEST_REDIS_URL), checked to answer."""
+    url = os.environ.get(REDIS_ENV, "").strip()
+    if not url:
+        unavailable(
+            f"the Redis bus tests need {REDIS_ENV} (e.g. redis://127.0.0.1:6379/0; "
+            '`eval "$(scripts/services start)"` starts one and sets it)'
+        )
+    if not redis_answers(url):
+        unavailable(f"{REDIS_ENV}={url} does not answer PING")
+    return url
+
+
+_REDIS_NEEDS = f"Redis and needs {REDIS_SERVER} (redis-server)"
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A Redis of this test's own, which it may stop and restart."""
+    yield from own_server(tmp_path, REDIS_SERVER, _REDIS_NEEDS, RedisServer)
+
+
+@pytest.fixture
+def locked_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A Redis that takes password `right-password` only."""
+    locked = functools.partial(RedisServer, password="right-password")
+    yield from own_server(tmp_path, REDIS_SERVER, _REDIS_NEEDS, locked)

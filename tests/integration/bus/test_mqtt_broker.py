@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from bus_samples import NOW, face_alert
 
 from citywatch.bus import LocalBus
 from citywatch.bus.messages import (
@@ -27,9 +28,7 @@ from citywatch.bus.messages import (
 from citywatch.bus.mqtt import MqttPublisher
 from citywatch.bus.outputs import OutputError, start_outputs
 from citywatch.config.outputs import MqttConfig, OutputsConfig
-from citywatch.core.records import Alert, Event
-
-NOW = 1_700_000_000.0
+from citywatch.core.records import Event
 
 
 def mqtt_config(broker: Any, prefix: str, **overrides: Any) -> MqttConfig:
@@ -39,20 +38,7 @@ def mqtt_config(broker: Any, prefix: str, **overrides: Any) -> MqttConfig:
 
 
 def alert_message() -> AlertMessage:
-    alert = Alert(
-        camera_id="gate",
-        time=NOW,
-        run_id="run1",
-        track_local_id=3,
-        entry_id=2,
-        entry_name="Person of interest",
-        distance=0.31,
-        threshold=0.4,
-        embedder="face-reidentification-retail-0095",
-        face_box=(10, 20, 30, 40),
-        evidence=np.full((8, 8, 3), 200, np.uint8),
-    )
-    return AlertMessage(41, alert, NOW + 0.2, evidence_path="alerts/gate/2023-11-14/a.jpg")
+    return AlertMessage(41, face_alert(), NOW + 0.2, evidence_path="alerts/gate/2023-11-14/a.jpg")
 
 
 def event_message(offence: bool) -> EventMessage:

@@ -3,25 +3,21 @@ a RedisBridge, on streams of this test's own.
 
 Most tests use the Redis that CITYWATCH_TEST_REDIS_URL names (`eval "$(scripts/services
 start)"` starts one); those that stop, restart or lock Redis start their own
-`/usr/bin/redis-server` on a free port. Without them the tests skip with a message, and under
-CI (`CI=true`) they fail instead, so nothing is skipped silently.
+`/usr/bin/redis-server` on a free port (the fixtures are in this folder's conftest). Without
+them the tests skip with a message, and under CI (`CI=true`) they fail instead, so nothing is
+skipped silently.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import socket
-import subprocess
 import time
-import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 import redis
+from bus_samples import NOW, face_alert
+from server_process import free_port
 
 from citywatch.bus import LocalBus, Subscription
 from citywatch.bus.local import Message
@@ -40,30 +36,7 @@ from citywatch.bus.outputs import OutputError
 from citywatch.bus.payloads import to_payload
 from citywatch.bus.redis import RedisBridge, start_bridge
 from citywatch.config.bus import BusConfig
-from citywatch.core.records import Alert, Event
-
-REDIS_ENV = "CITYWATCH_TEST_REDIS_URL"
-REDIS_SERVER = Path(os.environ.get("CITYWATCH_TEST_REDIS_SERVER", "/usr/bin/redis-server"))
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-NOW = 1_700_000_000.0
-
-
-def _unavailable(message: str) -> None:
-    if IN_CI:
-        pytest.fail(message + "; CI=true, so this is an error, not a skip")
-    pytest.skip(message)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _answers(url: str) -> bool:
-    with contextlib.suppress(redis.exceptions.RedisError, OSError):
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=0.5).ping())
-    return False
+from citywatch.core.records import Event
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
@@ -73,87 +46,6 @@ def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
             return False
         time.sleep(0.02)
     return True
-
-
-class RedisServer:
-    """A redis-server of this test's own on a free port, without persistence."""
-
-    def __init__(self, folder: Path, password: str | None = None) -> None:
-        self.port = _free_port()
-        self.folder = folder
-        self.password = password
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        auth = f":{self.password}@" if self.password else ""
-        return f"redis://{auth}127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        command = [str(REDIS_SERVER), "--port", str(self.port), "--bind", "127.0.0.1"]
-        command += ["--save", "", "--appendonly", "no", "--daemonize", "no"]
-        command += ["--dir", str(self.folder)]
-        if self.password:
-            command += ["--requirepass", self.password]
-        with (self.folder / "redis.log").open("ab") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=log)
-        deadline = time.monotonic() + 10
-        while not _answers(self.url):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                log_text = (self.folder / "redis.log").read_text(errors="replace")
-                raise RuntimeError(f"redis-server did not start:\n{log_text}")
-            time.sleep(0.02)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(10)
-        self.process = None
-
-
-@pytest.fixture(scope="session")
-def redis_url() -> str:
-    """The shared test Redis (CITYWATCH_TEST_REDIS_URL), checked to answer."""
-    url = os.environ.get(REDIS_ENV, "").strip()
-    if not url:
-        _unavailable(
-            f"the Redis bus tests need {REDIS_ENV} (e.g. redis://127.0.0.1:6379/0; "
-            '`eval "$(scripts/services start)"` starts one and sets it)'
-        )
-    if not _answers(url):
-        _unavailable(f"{REDIS_ENV}={url} does not answer PING")
-    return url
-
-
-def _own_redis(tmp_path: Path, password: str | None = None) -> Iterator[RedisServer]:
-    if not REDIS_SERVER.exists():
-        _unavailable(f"this test starts its own Redis and needs {REDIS_SERVER} (redis-server)")
-    folder = tmp_path / f"redis-{uuid.uuid4().hex[:6]}"
-    folder.mkdir()
-    server = RedisServer(folder, password)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
-    """A Redis of this test's own, which it may stop and restart."""
-    yield from _own_redis(tmp_path)
-
-
-@pytest.fixture
-def locked_redis(tmp_path: Path) -> Iterator[RedisServer]:
-    """A Redis that takes password `right-password` only."""
-    yield from _own_redis(tmp_path, password="right-password")
-
-
-@pytest.fixture
-def prefix() -> str:
-    """Streams of this test's own, so tests on the shared Redis never hear each other."""
-    return f"cwtest-{uuid.uuid4().hex[:8]}"
 
 
 class Nodes:
@@ -195,20 +87,7 @@ def nodes() -> Iterator[Nodes]:
 
 
 def alert_message(alert_id: int = 41) -> AlertMessage:
-    alert = Alert(
-        camera_id="gate",
-        time=NOW,
-        run_id="run1",
-        track_local_id=3,
-        entry_id=2,
-        entry_name="Person of interest",
-        distance=0.31,
-        threshold=0.4,
-        embedder="face-reidentification-retail-0095",
-        face_box=(10, 20, 30, 40),
-        evidence=np.full((8, 8, 3), 200, np.uint8),
-    )
-    return AlertMessage(alert_id, alert, NOW + 0.2, evidence_path="alerts/gate/a.jpg")
+    return AlertMessage(alert_id, face_alert(), NOW + 0.2, evidence_path="alerts/gate/a.jpg")
 
 
 def remote(subscription: Subscription, n: int, timeout: float = 10.0) -> list[Message]:
@@ -323,7 +202,7 @@ def test_streams_are_trimmed_to_about_their_length(redis_url, prefix, nodes):
 
 
 def test_an_unreachable_redis_fails_at_start_in_one_line_naming_it(prefix):
-    port = _free_port()  # nothing listens there
+    port = free_port()  # nothing listens there
     url = f"redis://:hunter2-secret@127.0.0.1:{port}/0"
     bus = LocalBus()
     config = BusConfig(backend="redis", url=url, stream_prefix=prefix)

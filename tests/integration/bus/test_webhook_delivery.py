@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import numpy as np
+from bus_samples import face_alert
 
 from citywatch.bus import LocalBus
 from citywatch.bus.messages import (
@@ -26,7 +27,7 @@ from citywatch.bus.webhooks import (
     WebhookSender,
 )
 from citywatch.config.outputs import OutputsConfig, WebhookConfig
-from citywatch.core.records import Alert, Event
+from citywatch.core.records import Event
 
 
 def hook(url: str, secret: str, **overrides: Any) -> WebhookConfig:
@@ -36,19 +37,7 @@ def hook(url: str, secret: str, **overrides: Any) -> WebhookConfig:
 
 
 def alert_message(alert_id: int = 7) -> AlertMessage:
-    alert = Alert(
-        camera_id="gate",
-        time=1_700_000_000.0,
-        run_id="run1",
-        track_local_id=3,
-        entry_id=2,
-        entry_name="Person of interest",
-        distance=0.31,
-        threshold=0.4,
-        embedder="face-reidentification-retail-0095",
-        face_box=(10, 20, 30, 40),
-        evidence=np.zeros((8, 8, 3), np.uint8),
-    )
+    alert = face_alert(evidence=np.zeros((8, 8, 3), np.uint8))
     return AlertMessage(alert_id, alert, 1_700_000_000.5, evidence_path="alerts/gate/x.jpg")
 
 

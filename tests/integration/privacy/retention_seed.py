@@ -54,6 +54,13 @@ def config(**retention: Any) -> CitywatchConfig:
     return parse_config({"retention": retention, "cameras": cameras})
 
 
+def add_cameras(store: Store, settings: CitywatchConfig) -> CitywatchConfig:
+    """Store the cameras of `settings` (as `run` does at start); returns `settings`."""
+    for camera in settings.cameras:
+        store.upsert_camera(camera)
+    return settings
+
+
 def unit(seed: int) -> np.ndarray:
     vector = np.random.default_rng(seed).normal(size=DIM).astype(np.float32)
     return np.asarray(vector / np.linalg.norm(vector), np.float32)

@@ -7,7 +7,17 @@ from pathlib import Path
 
 import pytest
 import yaml
-from retention_seed import OLD, RECENT, Person, config, open_case, save_person_track, track_id, unit
+from retention_seed import (
+    OLD,
+    RECENT,
+    Person,
+    add_cameras,
+    config,
+    open_case,
+    save_person_track,
+    track_id,
+    unit,
+)
 
 from citywatch.cli import main
 from citywatch.store import open_store
@@ -20,8 +30,7 @@ def setup(tmp_path: Path) -> tuple[Path, Path, dict[str, int]]:
     config_path = tmp_path / "citywatch.yaml"
     config_path.write_text(yaml.safe_dump(settings.model_dump(mode="json", exclude_unset=True)))
     with open_store(None, data_dir) as store:
-        for camera in settings.cameras:
-            store.upsert_camera(camera)
+        add_cameras(store, settings)
         old = save_person_track(store, "gate", OLD, Person("c" * 32, unit(3)))
         save_person_track(store, "yard", OLD, None)
         save_person_track(store, "gate", RECENT, None)

@@ -11,6 +11,7 @@ from retention_seed import (
     OLD,
     RECENT,
     Person,
+    add_cameras,
     config,
     enrol,
     face_index,
@@ -50,9 +51,7 @@ from citywatch.store.watchlists import FaceRecords
 def seed(store: Store) -> dict[str, Any]:
     """Person A: two tracks under an identity, one more face sighting picked by an operator,
     a watchlist entry with an alert, an event on their track. Person B: two tracks."""
-    settings = config()
-    for camera in settings.cameras:
-        store.upsert_camera(camera)
+    add_cameras(store, config())
     a = Person("a" * 32, unit(1))
     b = Person("b" * 32, unit(2))
     a1 = save_person_track(store, "gate", RECENT, a)

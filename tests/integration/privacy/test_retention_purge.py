@@ -10,6 +10,7 @@ from retention_seed import (
     OLD,
     RECENT,
     Person,
+    add_cameras,
     config,
     enrol,
     face_index,
@@ -55,9 +56,7 @@ def test_purge_removes_expired_sightings_vectors_and_files_but_keeps_held(
     make_store: Callable[..., Store],
 ) -> None:
     store = make_store()
-    settings = config()
-    for camera in settings.cameras:
-        store.upsert_camera(camera)
+    settings = add_cameras(store, config())
     old_local = save_person_track(store, "gate", OLD, None)
     held_local = save_person_track(store, "gate", OLD + 10, None)
     person = Person("f" * 32, unit(99))
@@ -107,9 +106,7 @@ def test_purge_removes_expired_sightings_vectors_and_files_but_keeps_held(
 
 def test_released_hold_lets_the_next_purge_delete(make_store: Callable[..., Store]) -> None:
     store = make_store()
-    settings = config()
-    for camera in settings.cameras:
-        store.upsert_camera(camera)
+    settings = add_cameras(store, config())
     person = Person("e" * 32, unit(5))
     save_person_track(store, "gate", OLD, person)
     store.flush()
@@ -129,9 +126,7 @@ def test_released_hold_lets_the_next_purge_delete(make_store: Callable[..., Stor
 def test_per_camera_override_and_keep_forever(make_store: Callable[..., Store]) -> None:
     store = make_store()
     # yard keeps sightings 60 days; tracks are kept forever everywhere.
-    settings = config(tracks=None, yard={"sightings": 60})
-    for camera in settings.cameras:
-        store.upsert_camera(camera)
+    settings = add_cameras(store, config(tracks=None, yard={"sightings": 60}))
     gate = save_person_track(store, "gate", OLD, None)
     yard = save_person_track(store, "yard", OLD, None)
     store.flush()
@@ -150,9 +145,7 @@ def test_dry_run_changes_nothing_and_counts_what_a_purge_deletes(
     make_store: Callable[..., Store],
 ) -> None:
     store = make_store()
-    settings = config()
-    for camera in settings.cameras:
-        store.upsert_camera(camera)
+    settings = add_cameras(store, config())
     for t in (OLD, OLD + 5, RECENT):
         local = save_person_track(store, "gate", t, None)
         save_event(store, "gate", t - 60 * 86_400, local)  # events 100, 100 and 61 days back
@@ -179,9 +172,7 @@ def test_events_alerts_and_plates_follow_their_own_retention(
     make_store: Callable[..., Store],
 ) -> None:
     store = make_store()
-    settings = config(plate_reads=60)
-    for camera in settings.cameras:
-        store.upsert_camera(camera)
+    settings = add_cameras(store, config(plate_reads=60))
     faces = FaceRecords(store)
     entry = enrol(faces, unit(1))
     old_person = save_person_track(store, "gate", ANCIENT, None)
@@ -212,9 +203,7 @@ def test_events_alerts_and_plates_follow_their_own_retention(
 
 def test_holds_need_an_open_case_and_a_real_record(make_store: Callable[..., Store]) -> None:
     store = make_store()
-    settings = config()
-    for camera in settings.cameras:
-        store.upsert_camera(camera)
+    add_cameras(store, config())
     local = save_person_track(store, "gate", OLD, None)
     store.flush()
     holds = HoldRecords(store)

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from retention_seed import OLD, config, save_person_track
+from retention_seed import OLD, add_cameras, config, save_person_track
 
 from citywatch.privacy.scheduler import RetentionScheduler
 from citywatch.store import open_store
@@ -18,8 +18,7 @@ def test_purges_in_the_background_and_logs_counts(
 ) -> None:
     settings = config()
     with open_store(None, tmp_path / "data") as store:
-        for camera in settings.cameras:
-            store.upsert_camera(camera)
+        add_cameras(store, settings)
         save_person_track(store, "gate", OLD, None)
         store.flush()
         caplog.set_level(logging.INFO, "citywatch.privacy")

@@ -5,38 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import cv2
-import numpy as np
 import pytest
 import yaml
 from api_seed import Clients, Seeded
+from images import checkerboard, decode, detail, jpeg
 
 from citywatch.api.roles import Role
 from citywatch.api.services import ApiServices
 from citywatch.config import load_config
 from citywatch.core.records import LiveTrack
-
-
-def checkerboard(height: int = 240, width: int = 320, cell: int = 4) -> np.ndarray:
-    ys, xs = np.indices((height, width))
-    board = (((ys // cell) + (xs // cell)) % 2 * 255).astype(np.uint8)
-    return np.ascontiguousarray(np.repeat(board[:, :, None], 3, axis=2))
-
-
-def jpeg(image: np.ndarray) -> bytes:
-    ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 95])
-    assert ok
-    return data.tobytes()
-
-
-def decode(data: bytes) -> np.ndarray:
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    assert image is not None
-    return image
-
-
-def detail(region: np.ndarray) -> float:
-    return float(np.abs(np.diff(region.astype(np.float32), axis=1)).mean())
 
 
 def test_lists_configured_and_stored_cameras(client: Clients, seeded: Seeded) -> None:

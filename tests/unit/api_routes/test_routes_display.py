@@ -6,10 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import cv2
-import numpy as np
 import pytest
 from api_seed import CONFIG, Clients, clients_for, make_app, make_services
+from images import checkerboard, decode, detail, jpeg
 
 from citywatch.api.roles import Role
 from citywatch.api.routers import display
@@ -41,28 +40,6 @@ def client(services: ApiServices) -> Iterator[Clients]:
     app = make_app(services)
     app.include_router(display.router)
     yield from clients_for(app)
-
-
-def checkerboard(height: int = 240, width: int = 320, cell: int = 4) -> np.ndarray:
-    ys, xs = np.indices((height, width))
-    board = (((ys // cell) + (xs // cell)) % 2 * 255).astype(np.uint8)
-    return np.ascontiguousarray(np.repeat(board[:, :, None], 3, axis=2))
-
-
-def jpeg(image: np.ndarray) -> bytes:
-    ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 95])
-    assert ok
-    return data.tobytes()
-
-
-def decode(data: bytes) -> np.ndarray:
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    assert image is not None
-    return image
-
-
-def detail(region: np.ndarray) -> float:
-    return float(np.abs(np.diff(region.astype(np.float32), axis=1)).mean())
 
 
 def test_counts_per_camera_and_zone_from_the_live_frames(

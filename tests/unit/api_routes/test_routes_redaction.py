@@ -7,6 +7,7 @@ import threading
 import cv2
 import numpy as np
 import pytest
+from images import detail
 
 from citywatch.api import frames as frames_module
 from citywatch.api.frames import LatestFrames
@@ -15,10 +16,6 @@ from citywatch.api.redaction import blur_faces, head_regions, redact, redact_jpe
 
 def noise(height: int = 200, width: int = 300) -> np.ndarray:
     return np.random.default_rng(0).integers(0, 256, (height, width, 3), dtype=np.uint8)
-
-
-def detail(region: np.ndarray) -> float:
-    return float(np.abs(np.diff(region.astype(np.float32), axis=1)).mean())
 
 
 def test_blur_covers_the_box_with_its_margin_and_nothing_else() -> None:

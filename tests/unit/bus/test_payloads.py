@@ -4,26 +4,19 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from bus_samples import face_alert
 
 from citywatch.bus.messages import AlertMessage, CountsMessage, EventMessage, PlateAlertMessage
 from citywatch.bus.payloads import encode, iso_time, to_payload
-from citywatch.core.records import Alert, Event
+from citywatch.core.records import Event
 
 NOW = 1_700_000_000.25
 
 
 def alert_message(evidence_path: str | None = "alerts/gate/2023-11-14/a.jpg") -> AlertMessage:
-    alert = Alert(
-        camera_id="gate",
+    alert = face_alert(
         time=NOW,
-        run_id="run1",
-        track_local_id=3,
-        entry_id=2,
-        entry_name="Person of interest",
         distance=np.float32(0.25),
-        threshold=0.4,
-        embedder="face-reidentification-retail-0095",
-        face_box=(10, 20, 30, 40),
         frame_index=17,
         evidence=np.full((16, 16, 3), 255, np.uint8),
     )

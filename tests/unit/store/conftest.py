@@ -1,33 +1,22 @@
-"""Fixtures for the store's unit tests: SQLite stores in temporary directories and records."""
+"""Fixtures for the store's unit tests: SQLite stores in temporary directories and records.
+
+`make_store` and `store_dir` come from tests/support/postgres_backend.py; here the backend is
+SQLite only.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
-from citywatch.store import Store, open_store
+from citywatch.store import Store
 
 
 @pytest.fixture
-def store_dir(tmp_path: Path) -> Path:
-    return tmp_path / "data"
-
-
-@pytest.fixture
-def make_store(store_dir: Path) -> Iterator[Callable[..., Store]]:
-    """Opens SQLite stores in `store_dir`; closes any the test left open."""
-    opened: list[Store] = []
-
-    def make(**kwargs: object) -> Store:
-        store = open_store(None, store_dir, **kwargs)  # type: ignore[arg-type]
-        opened.append(store)
-        return store
-
-    yield make
-    for store in opened:
-        store.close()
+def backend_url() -> None:
+    """SQLite in `store_dir`: unit tests run on the one backend."""
+    return None
 
 
 @pytest.fixture
