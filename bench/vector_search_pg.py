@@ -4,11 +4,13 @@ same vectors and the same queries, in one run.
 Synthetic clustered embeddings (citywatch.vectors.synthetic, as bench/vector_search.py),
 queries are noisy copies of stored rows, timed one at a time after a warm-up; recall@1 against
 exact search. pgvector: rows bulk-loaded into the table, then the HNSW graph built (m 16,
-ef_construction 64), searched with ef_search 64 over a local socket-free TCP connection; the
-in-process index is `auto` (exact below 50k, IVF above). Needs CITYWATCH_TEST_POSTGRES_URL (a
-database with the vector extension; scripts/services makes one) or --url.
+ef_construction 64), searched over local TCP with each `--ef-search` value (the candidate
+list: recall against latency); the in-process index is `auto` (exact below 50k, IVF above).
+Needs CITYWATCH_TEST_POSTGRES_URL (a database with the vector extension; scripts/services
+makes one) or --url.
 
 usage: python bench/vector_search_pg.py [--n 1000000] [--dim 128] [--queries 300]
+                                        [--ef-search 40,64,100,200,400]
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ from citywatch.vectors.benchmark import run_search_benchmark, synthetic, time_an
 from citywatch.vectors.pgvector import PgVectorIndex
 
 
-def pgvector_run(url: str, stored: np.ndarray, queries: np.ndarray) -> dict[str, object]:
+def pgvector_run(
+    url: str, stored: np.ndarray, queries: np.ndarray, ef_searches: list[int]
+) -> dict[str, object]:
     schema = f"bench_vec_{uuid.uuid4().hex[:8]}"
     admin = create_engine(url)
     with admin.begin() as connection:
@@ -44,7 +48,10 @@ def pgvector_run(url: str, stored: np.ndarray, queries: np.ndarray) -> dict[str,
         started = time.perf_counter()
         index.build_graph(maintenance_work_mem="2GB")
         graph_s = time.perf_counter() - started
-        result = time_and_score(index, stored, queries)
+        sweep = []
+        for ef_search in ef_searches:
+            index.ef_search = ef_search
+            sweep.append({"ef_search": ef_search, **time_and_score(index, stored, queries)})
         return {
             "n": n,
             "dim": dim,
@@ -53,7 +60,7 @@ def pgvector_run(url: str, stored: np.ndarray, queries: np.ndarray) -> dict[str,
             "graph_build_s": round(graph_s, 1),
             "build_s": round(load_s + graph_s, 1),
             "server_mb": round(index.memory_bytes() / 2**20, 1),
-            **result,
+            "by_ef_search": sweep,
         }
     finally:
         engine.dispose()
@@ -68,22 +75,24 @@ def main() -> None:
     parser.add_argument("--dim", type=int, default=128)
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--url", default=os.environ.get("CITYWATCH_TEST_POSTGRES_URL"))
+    parser.add_argument("--ef-search", default="40,64,100,200,400", help="comma-separated")
     args = parser.parse_args()
     if not args.url:
         raise SystemExit("vector_search_pg: give --url or set CITYWATCH_TEST_POSTGRES_URL")
     stored, queries, spec = synthetic(args.n, args.dim, args.queries, seed=7)
     in_process = run_search_benchmark(stored, queries, "auto")
-    in_database = pgvector_run(args.url, stored, queries)
+    ef_searches = [int(v) for v in args.ef_search.split(",") if v.strip()]
+    in_database = pgvector_run(args.url, stored, queries, ef_searches)
     emit(
         "vector_search_pg",
         {
             "vectors": spec,
             "in_process": in_process,
             "pgvector": in_database,
-            "p50_ratio_pgvector_over_in_process": round(
-                in_database["p50_ms"] / in_process["p50_ms"],
-                2,  # type: ignore[operator]
-            ),
+            "p50_ratio_pgvector_over_in_process": {
+                str(run["ef_search"]): round(run["p50_ms"] / in_process["p50_ms"], 2)
+                for run in in_database["by_ef_search"]  # type: ignore[attr-defined]
+            },
             "note": "one machine: PostgreSQL and the benchmark share its 2 cores",
         },
     )

@@ -25,3 +25,10 @@ class StorageConfig(Section):
         "the data dir) or in PostgreSQL with pgvector; auto: pgvector when the store is "
         "PostgreSQL with the extension, else memory",
     )
+    pgvector_ef_search: int = Field(
+        default=200,
+        ge=10,
+        le=1000,
+        description="pgvector HNSW candidates per search: recall against latency (1M vectors on "
+        "2 cores: 64 -> recall@1 0.85 at 7 ms, 200 -> 0.96 at 16 ms, 400 -> 0.98 at 28 ms)",
+    )

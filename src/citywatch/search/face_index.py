@@ -98,7 +98,10 @@ class FaceSightingIndex:
             if not first:
                 return None
             dim = int(first[0].embedding.shape[0])
-        return PgVectorIndex(self.records.store.engine, f"faces_{self.embedder}", dim)
+        store = self.records.store
+        return PgVectorIndex(
+            store.engine, f"faces_{self.embedder}", dim, ef_search=store.pgvector_ef_search
+        )
 
     def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
         """(sighting id, cosine distance) of the k nearest stored faces, nearest first."""

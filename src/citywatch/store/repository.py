@@ -72,6 +72,7 @@ class Store:
         self.url = shown(engine.url)  # password masked
         # Where face vectors are searched (storage.vector_index): "auto", "memory", "pgvector".
         self.vector_index = "auto"
+        self.pgvector_ef_search = 200  # HNSW candidates per search (storage.pgvector_ef_search)
         self._engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._thumbnail_size = thumbnail_size
@@ -344,6 +345,7 @@ def open_store(
     batch_size: int = DEFAULT_BATCH_SIZE,
     max_age_s: float = DEFAULT_MAX_AGE_S,
     vector_index: str = "auto",
+    pgvector_ef_search: int = 200,
 ) -> Store:
     """Open (creating or migrating as needed) the database at `url`, or SQLite at
     `<data_dir>/citywatch.db` when `url` is None, with media under `data_dir`.
@@ -363,6 +365,7 @@ def open_store(
             max_age_s=max_age_s,
         )
         store.vector_index = vector_index
+        store.pgvector_ef_search = pgvector_ef_search
         return store
     except BaseException:
         engine.dispose()
@@ -376,4 +379,5 @@ def open_store_from_config(config: StorageConfig, data_dir: Path) -> Store:
         thumbnails=config.thumbnails,
         thumbnail_size=config.thumbnail_size,
         vector_index=config.vector_index,
+        pgvector_ef_search=config.pgvector_ef_search,
     )

@@ -42,7 +42,7 @@ class PgVectorIndex:
         dim: int,
         m: int = 16,
         ef_construction: int = 64,
-        ef_search: int = 64,
+        ef_search: int = 200,
         defer_graph: bool = False,
     ) -> None:
         """`defer_graph`: make the table only; `build_graph()` makes the HNSW index after a
