@@ -69,6 +69,11 @@ def paging(
 
 PageQuery = Annotated[Paging, Depends(paging)]
 
+# The filters every list of time-stamped records takes, spelled once for the OpenAPI document.
+CameraFilter = Annotated[str | None, Query(description="camera id")]
+SinceFilter = Annotated[float | None, Query(description="Unix seconds, inclusive")]
+UntilFilter = Annotated[float | None, Query(description="Unix seconds, exclusive")]
+
 
 class Page(BaseModel, Generic[T]):
     items: list[T]

@@ -19,13 +19,17 @@ from citywatch.api.roles import Role, User
 from citywatch.api.schemas import (
     AlertKindName,
     AlertOut,
+    CameraFilter,
     FaceMatchOut,
     Page,
     PageQuery,
+    Paging,
     PlateMatchOut,
     ReviewOut,
     ReviewStateName,
     RowId,
+    SinceFilter,
+    UntilFilter,
     box_out,
 )
 from citywatch.api.services import ApiServices
@@ -40,11 +44,27 @@ def list_alerts(
     services: Services,
     page: PageQuery,
     kind: Annotated[AlertKindName | None, Query(description="face or plate")] = None,
-    camera: Annotated[str | None, Query(description="camera id")] = None,
+    camera: CameraFilter = None,
     review: Annotated[ReviewStateName | None, Query(description="review state")] = None,
-    since: Annotated[float | None, Query(description="Unix seconds, inclusive")] = None,
-    until: Annotated[float | None, Query(description="Unix seconds, exclusive")] = None,
+    since: SinceFilter = None,
+    until: UntilFilter = None,
 ) -> Page[AlertOut]:
+    return alert_page(user, services, page, kind, camera, since, until, review)
+
+
+def alert_page(
+    user: User,
+    services: ApiServices,
+    page: Paging,
+    kind: AlertKindName | None,
+    camera: str | None,
+    since: float | None,
+    until: float | None,
+    review: ReviewStateName | None,
+    oldest_first: bool = False,
+) -> Page[AlertOut]:
+    """One page of face and plate alerts as `user` may see them (the alert wall, the review
+    queue)."""
     rows = AlertRecords(services.store).alerts(
         kind=kind,
         camera_id=camera,
@@ -53,6 +73,7 @@ def list_alerts(
         review=review,
         limit=page.fetch,
         offset=page.offset,
+        oldest_first=oldest_first,
     )
     return page.page([alert_out(user, a) for a in rows])
 

@@ -19,7 +19,15 @@ from citywatch.api.deps import Investigator, Services, Viewer
 from citywatch.api.errors import ERROR_RESPONSE
 from citywatch.api.media import blurred_image_response, image_size, media_response
 from citywatch.api.roles import Role, User
-from citywatch.api.schemas import EventOut, Page, PageQuery, RowId
+from citywatch.api.schemas import (
+    CameraFilter,
+    EventOut,
+    Page,
+    PageQuery,
+    RowId,
+    SinceFilter,
+    UntilFilter,
+)
 from citywatch.api.services import ApiServices
 from citywatch.bus.messages import EventMessage
 from citywatch.bus.payloads import event_payload
@@ -40,11 +48,11 @@ def list_events(
     user: Viewer,
     services: Services,
     page: PageQuery,
-    camera: Annotated[str | None, Query(description="camera id")] = None,
+    camera: CameraFilter = None,
     type: Annotated[str | None, Query(description="rule type, e.g. intrusion")] = None,
     rule: Annotated[str | None, Query(description="rule name")] = None,
-    since: Annotated[float | None, Query(description="Unix seconds, inclusive")] = None,
-    until: Annotated[float | None, Query(description="Unix seconds, exclusive")] = None,
+    since: SinceFilter = None,
+    until: UntilFilter = None,
 ) -> Page[EventOut]:
     rows = services.store.events(
         camera_id=camera,

@@ -17,12 +17,15 @@ from citywatch.api.deps import Admin, Investigator, Services
 from citywatch.api.errors import ERROR_RESPONSE
 from citywatch.api.media import media_response
 from citywatch.api.schemas import (
+    CameraFilter,
     HotlistChangeIn,
     HotlistEntryOut,
     Page,
     PageQuery,
     PlateReadOut,
     RowId,
+    SinceFilter,
+    UntilFilter,
     box_out,
 )
 from citywatch.core.errors import UsageError
@@ -42,9 +45,9 @@ def list_plates(
     pattern: Annotated[
         str, Query(min_length=1, max_length=32, description="* any run, ? one character")
     ] = "*",
-    camera: Annotated[str | None, Query(description="camera id")] = None,
-    since: Annotated[float | None, Query(description="Unix seconds, inclusive")] = None,
-    until: Annotated[float | None, Query(description="Unix seconds, exclusive")] = None,
+    camera: CameraFilter = None,
+    since: SinceFilter = None,
+    until: UntilFilter = None,
 ) -> Page[PlateReadOut]:
     try:
         reads = PlateRecords(services.store).search(

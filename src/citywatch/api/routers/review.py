@@ -14,15 +14,18 @@ from fastapi import APIRouter, HTTPException, Query, status
 from citywatch.api.access import audit
 from citywatch.api.deps import Investigator, Services
 from citywatch.api.errors import ERROR_RESPONSE
-from citywatch.api.routers.alerts import alert_out, review_out
+from citywatch.api.routers.alerts import alert_page, review_out
 from citywatch.api.schemas import (
     AlertKindName,
     AlertOut,
+    CameraFilter,
     Page,
     PageQuery,
     ReviewIn,
     ReviewOut,
     RowId,
+    SinceFilter,
+    UntilFilter,
 )
 from citywatch.store.alerts import AlertNotFoundError, AlertRecords, AlreadyReviewedError
 
@@ -35,21 +38,11 @@ def review_queue(
     services: Services,
     page: PageQuery,
     kind: Annotated[AlertKindName | None, Query(description="face or plate")] = None,
-    camera: Annotated[str | None, Query(description="camera id")] = None,
-    since: Annotated[float | None, Query(description="Unix seconds, inclusive")] = None,
-    until: Annotated[float | None, Query(description="Unix seconds, exclusive")] = None,
+    camera: CameraFilter = None,
+    since: SinceFilter = None,
+    until: UntilFilter = None,
 ) -> Page[AlertOut]:
-    rows = AlertRecords(services.store).alerts(
-        kind=kind,
-        camera_id=camera,
-        since=since,
-        until=until,
-        review="pending",
-        limit=page.fetch,
-        offset=page.offset,
-        oldest_first=True,
-    )
-    return page.page([alert_out(user, a) for a in rows])
+    return alert_page(user, services, page, kind, camera, since, until, "pending", True)
 
 
 @router.post(

@@ -44,6 +44,8 @@ from citywatch.api.schemas import (
     PersonHitOut,
     PlateReadOut,
     RowId,
+    SinceFilter,
+    UntilFilter,
     box_out,
 )
 from citywatch.api.services import ApiServices
@@ -157,8 +159,8 @@ def search_attributes(
     case: CaseParam,
     purpose: PurposeParam,
     camera: Annotated[str | None, Query(description="one camera only")] = None,
-    since: Annotated[float | None, Query(description="Unix seconds, inclusive")] = None,
-    until: Annotated[float | None, Query(description="Unix seconds, exclusive")] = None,
+    since: SinceFilter = None,
+    until: UntilFilter = None,
 ) -> Page[PersonHitOut]:
     from citywatch.search.people import search_people
     from citywatch.store.people import PersonRecords
@@ -192,8 +194,8 @@ def search_plates(
     case: CaseParam,
     purpose: PurposeParam,
     camera: Annotated[str | None, Query(description="one camera only")] = None,
-    since: Annotated[float | None, Query(description="Unix seconds, inclusive")] = None,
-    until: Annotated[float | None, Query(description="Unix seconds, exclusive")] = None,
+    since: SinceFilter = None,
+    until: UntilFilter = None,
 ) -> Page[PlateReadOut]:
     use = check_case_access(services, user, "search.plates", case, purpose)
     try:
