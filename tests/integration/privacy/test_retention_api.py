@@ -106,3 +106,11 @@ def test_erasure_over_http(api: tuple[Clients, Any]) -> None:
     with Session(seeded.store.engine) as session:
         assert session.get(IdentityRow, "person-a") is None
     assert [e["id"] for e in admin.get("/api/erasures").json()] == [body["id"]]
+
+
+def test_an_id_past_what_the_database_holds_is_a_422(api: tuple[Clients, Any]) -> None:
+    """The fuzz run found these reaching the database as a 500."""
+    admin = api[0](Role.ADMIN)
+    for body in ({"sighting_ids": [2**63]}, {"watchlist_entry_id": 2**64}, {"sighting_ids": [0]}):
+        answer = admin.post("/api/erasures", json={"legal_basis": "request", **body})
+        assert answer.status_code == 422, (body, answer.text)

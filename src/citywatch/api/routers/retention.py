@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from citywatch.api.access import CaseUse, audit
 from citywatch.api.deps import Admin, Services
 from citywatch.api.errors import ERROR_RESPONSE
+from citywatch.api.schemas import MAX_ROW_ID
 from citywatch.api.services import ApiServices
 from citywatch.privacy.erasure import ErasureRequest, ErasureResult, erase, erasure, erasures
 from citywatch.store.schema import CASE_REF_LENGTH
@@ -68,8 +69,11 @@ class ErasureIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     identity_id: str | None = Field(default=None, max_length=32)
-    sighting_ids: list[int] = Field(default=[], max_length=10_000)
-    watchlist_entry_id: int | None = None
+    # Ids within what the database holds: a larger number is a 422, not a database error.
+    sighting_ids: list[Annotated[int, Field(ge=1, le=MAX_ROW_ID)]] = Field(
+        default=[], max_length=10_000
+    )
+    watchlist_entry_id: int | None = Field(default=None, ge=1, le=MAX_ROW_ID)
     legal_basis: str = Field(min_length=1, max_length=2000, description="the request answered")
     override_holds: str | None = Field(
         default=None, max_length=2000, description="erase held records too, for this reason"
