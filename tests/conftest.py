@@ -17,8 +17,9 @@ DATA = SHARED / "data"
 MODELS = SHARED / "models"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
-# SQLite / PostgreSQL store backends for integration tests (tests/support/postgres_backend.py).
-pytest_plugins = ["postgres_backend"]
+# Store backends (tests/support/postgres_backend.py); the shared Redis and Ray
+# (tests/support/shared_services.py).
+pytest_plugins = ["postgres_backend", "shared_services"]
 
 
 def _require(path: Path, marker: str, what: str) -> Path:

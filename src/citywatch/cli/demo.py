@@ -16,6 +16,7 @@ from citywatch.cli.common import registry_for, stderr
 from citywatch.config import CitywatchConfig, load_config, parse_config
 
 if TYPE_CHECKING:  # the pipeline pulls in OpenCV, PyAV, SQLAlchemy: imported when a command runs
+    from citywatch.cluster.runner import ClusterRunner
     from citywatch.pipeline.runner import PipelineRunner
     from citywatch.store import Store
 
@@ -40,7 +41,8 @@ def _run_pipeline(
     from citywatch.pipeline.service import load_models, start_pipeline
     from citywatch.store import open_store_from_config
 
-    models = load_models(config, registry_for(config, model_dir))
+    registry = registry_for(config, model_dir)
+    models = load_models(config, registry)
     store = open_store_from_config(config.storage, data_dir)
     bus = LocalBus()
     try:
@@ -51,7 +53,9 @@ def _run_pipeline(
             for sig in (signal.SIGINT, signal.SIGTERM)
         }
         try:
-            running = start_pipeline(config, store, models, bus=bus)
+            running = start_pipeline(
+                config, store, models, bus=bus, model_dir=registry.model_dir
+            )
             try:
                 started = time.monotonic()
                 while not stop.is_set() and not running.runner.wait(timeout=0.5):
@@ -74,7 +78,7 @@ def _run_pipeline(
     return store
 
 
-def _print_summary(runner: PipelineRunner, store: Store) -> None:
+def _print_summary(runner: PipelineRunner | ClusterRunner, store: Store) -> None:
     table = Table(title=f"run {runner.run_id}")
     columns = ("camera", "ingest", "analysed", "dropped", "reconnects", "ms/frame", "tracks")
     for column in columns:

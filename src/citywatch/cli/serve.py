@@ -128,6 +128,7 @@ def serve_site(
                     bus=bus,
                     frames=services.frames,
                     before_start=site.before_start,
+                    model_dir=site.registry.model_dir,
                 )
             if on_ready is not None:
                 on_ready(server.url)

@@ -8,6 +8,7 @@ from citywatch.config.attributes import AttributesConfig
 from citywatch.config.base import Section
 from citywatch.config.bus import BusConfig
 from citywatch.config.cameras import CameraConfig
+from citywatch.config.cluster import ClusterConfig
 from citywatch.config.faces import FacesConfig
 from citywatch.config.gait import GaitConfig
 from citywatch.config.outputs import OutputsConfig
@@ -43,6 +44,7 @@ class CitywatchConfig(Section):
     outputs: OutputsConfig = OutputsConfig()
     bus: BusConfig = BusConfig()
     retention: RetentionConfig = RetentionConfig()
+    cluster: ClusterConfig = ClusterConfig()
     cameras: list[CameraConfig] = []
 
     @model_validator(mode="after")
@@ -59,6 +61,28 @@ class CitywatchConfig(Section):
                     raise ValueError(f"{where}: unknown camera {neighbour.camera!r}")
                 if neighbour.camera == camera.id:
                     raise ValueError(f"{where}: a camera cannot be its own neighbour")
+        return self
+
+    @model_validator(mode="after")
+    def _cluster_shares_store_and_bus(self) -> CitywatchConfig:
+        # Hosts on other nodes write and publish for the head: local files cannot be shared.
+        if self.cluster.backend != "ray":
+            return self
+        url = self.storage.url or ""
+        if not url.startswith(("postgresql", "postgres")):
+            raise ValueError(
+                "storage.url: cluster.backend ray needs a shared database: a postgresql:// URL"
+            )
+        if self.storage.vector_index == "memory":
+            raise ValueError(
+                "storage.vector_index: cluster.backend ray keeps face vectors in the shared "
+                "database: use auto or pgvector"
+            )
+        if self.bus.backend != "redis":
+            raise ValueError(
+                "bus.backend: cluster.backend ray needs redis, so the hosts' alerts and events "
+                "reach the head"
+            )
         return self
 
     def camera(self, camera_id: str) -> CameraConfig:

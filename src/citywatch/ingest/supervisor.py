@@ -130,8 +130,10 @@ class CameraSupervisor:
         backoff: Backoff | None = None,
         frame_queue: DropOldestQueue[Frame] | None = None,
         opener: Opener = open_source,
+        start_index: int = 0,
     ) -> None:
         self.camera_id = camera_id
+        self._start_index = start_index  # first connection only: where a moved camera resumes
         self.source = source
         self._display = mask_url(source)
         self._fps = fps
@@ -163,9 +165,10 @@ class CameraSupervisor:
         backoff: Backoff | None = None,
         timeout: float | None = None,
         opener: Opener = open_source,
+        start_index: int = 0,
     ) -> CameraSupervisor:
         """A supervisor for a configured camera (`source`, `fps`, `queue_size`, `loop`,
-        `realtime`)."""
+        `realtime`); `start_index` resumes recorded media at that frame number."""
         return cls(
             camera.id,
             camera.source,
@@ -176,6 +179,7 @@ class CameraSupervisor:
             timeout=timeout,
             backoff=backoff,
             opener=opener,
+            start_index=start_index,
         )
 
     # --- public ---------------------------------------------------------------------------------
@@ -323,6 +327,9 @@ class CameraSupervisor:
             try:
                 if self._stop.is_set():
                     return
+                if self._start_index:
+                    source.skip_before(self._start_index)
+                    self._start_index = 0  # a reconnection starts the media afresh
                 self._continuity.new_connection()
                 first = True
                 for frame in source.frames():

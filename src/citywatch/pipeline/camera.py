@@ -56,6 +56,7 @@ class CameraStats:
     analysis_ms: float  # mean detect+track time per analysed frame
     last_error: str | None
     reid_ms_per_track: float = 0.0
+    last_frame_index: int = -1  # the newest frame analysed (where a moved camera resumes)
 
 
 @dataclass
@@ -99,6 +100,7 @@ class CameraWorker:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"analyse-{camera.id}", daemon=True)
         self._analysed = 0
+        self._last_index = -1
         self._stored = 0
         self._busy_s = 0.0
         self.failure: BaseException | None = None
@@ -131,6 +133,7 @@ class CameraWorker:
             analysis_ms=1000 * self._busy_s / max(self._analysed, 1),
             last_error=ingest.last_error,
             reid_ms_per_track=self.reid.ms_per_track if self.reid is not None else 0.0,
+            last_frame_index=self._last_index,
         )
 
     def _run(self) -> None:
@@ -155,6 +158,7 @@ class CameraWorker:
                 self._process(frame, tracks)
                 self._save(self.tracker.pop_ended())
                 self._analysed += 1
+                self._last_index = frame.index
                 self._busy_s += time.perf_counter() - started
         except BaseException as error:  # kept for the runner to report; the camera stops
             self.failure = error

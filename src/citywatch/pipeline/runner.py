@@ -1,5 +1,9 @@
 """All cameras of a configuration: a supervisor and an analysis worker each, one shared detector,
-one store. `start`, then `wait` (files end by themselves) or `stop` (signals, duration)."""
+one store. `start`, then `wait` (files end by themselves) or `stop` (signals, duration).
+
+A cluster's camera host runs one of these over the cameras placed on it (`cameras`), under a
+run id of its own, and `add_camera` takes over a camera another host lost.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 from citywatch.bus.local import LocalBus
-from citywatch.config import CitywatchConfig
+from citywatch.config import CameraConfig, CitywatchConfig
 from citywatch.core.errors import CitywatchError
 from citywatch.detect.base import Detector
 from citywatch.faces.pipeline import FacePipeline
@@ -49,12 +53,19 @@ class PipelineRunner:
         attributes: AttributeReader | None = None,
         plates: PlateReader | None = None,
         frames: FrameSink | None = None,
+        cameras: list[CameraConfig] | None = None,
+        run_id: str | None = None,
     ) -> None:
-        cameras = [c for c in config.cameras if c.enabled]
-        if not cameras:
-            raise CitywatchError("no enabled cameras in the configuration")
-        self.run_id = uuid.uuid4().hex[:12]
+        """`cameras`: the ones to run (None: every enabled camera of `config`, at least one)."""
+        if cameras is None:
+            cameras = [c for c in config.cameras if c.enabled]
+            if not cameras:
+                raise CitywatchError("no enabled cameras in the configuration")
+        self.run_id = run_id or uuid.uuid4().hex[:12]
         self.store = store
+        self._config = config
+        self._detector = detector
+        self._started = False
         self.bus = bus or LocalBus()
         shared = SharedStages(config, self.run_id, store, self.bus, faces=faces, frames=frames)
         self.matcher: WatchlistMatcher | None = None
@@ -81,28 +92,41 @@ class PipelineRunner:
 
             shared.plates, shared.hotlist = plates, HotlistWatcher(PlateRecords(store))
             log.info("plates: %s", plates.name)
-        self.workers: list[CameraWorker] = []
-        for camera in cameras:
-            store.upsert_camera(camera)
-            self.workers.append(
-                CameraWorker(
-                    camera,
-                    CameraSupervisor.from_config(camera),
-                    detector,
-                    config.tracker,
-                    store,
-                    self.run_id,
-                    thumbnails=config.storage.thumbnails,
-                    stages=build_stages(camera, shared),
-                )
-            )
+        self._shared = shared
+        self.workers: list[CameraWorker] = [self._worker(camera) for camera in cameras]
+
+    def _worker(self, camera: CameraConfig, start_index: int = 0) -> CameraWorker:
+        self.store.upsert_camera(camera)
+        return CameraWorker(
+            camera,
+            CameraSupervisor.from_config(camera, start_index=start_index),
+            self._detector,
+            self._config.tracker,
+            self.store,
+            self.run_id,
+            thumbnails=self._config.storage.thumbnails,
+            stages=build_stages(camera, self._shared),
+        )
 
     def start(self) -> PipelineRunner:
+        self._started = True
         for worker in self.workers:
             worker.supervisor.start()
             worker.start()
         log.info("run %s: %d camera(s) started", self.run_id, len(self.workers))
         return self
+
+    def add_camera(self, camera: CameraConfig, start_index: int = 0) -> CameraWorker:
+        """Run one more camera (started at once if the runner is), from frame `start_index`
+        of recorded media."""
+        if any(w.camera.id == camera.id and not w.done for w in self.workers):
+            raise CitywatchError(f"camera {camera.id} already runs here")
+        worker = self._worker(camera, start_index)
+        self.workers.append(worker)
+        if self._started:
+            worker.supervisor.start()
+            worker.start()
+        return worker
 
     def wait(self, timeout: float | None = None, report_every_s: float = 10.0) -> bool:
         """Block until every worker has finished (file sources end) or `timeout` passes."""

@@ -25,6 +25,9 @@ from citywatch.reid.base import PersonEmbedder
 from citywatch.store import Store
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from citywatch.cluster.runner import ClusterRunner
     from citywatch.pipeline.live_frames import FrameSink
     from citywatch.plates.reader import PlateReader
 
@@ -44,14 +47,19 @@ class Models:
     plates: PlateReader | None = None
 
 
-def load_models(config: CitywatchConfig, registry: ModelRegistry) -> Models:
+def load_models(
+    config: CitywatchConfig, registry: ModelRegistry, detector: Detector | None = None
+) -> Models:
+    """Every model the configuration asks for; `detector` replaces the configured one (a
+    cluster's camera hosts use the batching detector servers)."""
     from citywatch.attributes.reader import create_attribute_reader
     from citywatch.detect import create_detector
     from citywatch.faces.factory import create_face_pipeline
     from citywatch.reid.factory import create_person_embedder
 
     cameras = sum(1 for c in config.cameras if c.enabled)
-    detector = create_detector(config.detector, registry, cameras)
+    if detector is None:
+        detector = create_detector(config.detector, registry, cameras)
     faces = create_face_pipeline(config.faces, registry) if config.faces.enabled else None
     reid = create_person_embedder(config.reid, registry) if config.reid.enabled else None
     attributes = None
@@ -77,7 +85,7 @@ def detects_vehicles(config: CitywatchConfig, registry: ModelRegistry) -> bool:
 
 @dataclass
 class RunningPipeline:
-    runner: PipelineRunner
+    runner: PipelineRunner | ClusterRunner
     outputs: Outputs
 
     def stop(self) -> None:
@@ -95,10 +103,15 @@ def start_pipeline(
     bus: LocalBus | None = None,
     before_start: Prepare | None = None,
     frames: FrameSink | None = None,
+    model_dir: Path | None = None,
 ) -> RunningPipeline:
-    """Start every enabled camera on `store`, publishing on `bus` (a new one when None)."""
+    """Start every enabled camera on `store`, publishing on `bus` (a new one when None): in
+    this process, or with `cluster.backend: ray` on the cluster's camera hosts (which load
+    their models from `model_dir`, else from their own settings)."""
     if before_start is not None:
         before_start(store, models.faces)
+    if config.cluster.backend == "ray":
+        return _start_cluster(config, store, bus or LocalBus(), model_dir, frames)
     runner = PipelineRunner(
         config,
         store,
@@ -117,6 +130,27 @@ def start_pipeline(
         runner.start()
     except BaseException:
         runner.stop()
+        outputs.stop(timeout=5.0)
+        raise
+    return RunningPipeline(runner, outputs)
+
+
+def _start_cluster(
+    config: CitywatchConfig,
+    store: Store,
+    bus: LocalBus,
+    model_dir: Path | None,
+    frames: FrameSink | None,
+) -> RunningPipeline:
+    from citywatch.cluster.runner import ClusterRunner
+
+    if frames is not None:
+        log.info("cluster mode: the live wall shows no pictures (hosts keep their frames)")
+    runner = ClusterRunner(config, store, bus, model_dir)
+    outputs = start_outputs(config.outputs, bus)
+    try:
+        runner.start()
+    except BaseException:
         outputs.stop(timeout=5.0)
         raise
     return RunningPipeline(runner, outputs)

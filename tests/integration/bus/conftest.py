@@ -11,7 +11,6 @@ nothing is skipped silently (tests/support/server_process.py).
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 import os
@@ -28,9 +27,9 @@ from urllib.parse import urlsplit
 
 import paho.mqtt.client as mqtt
 import pytest
-import redis
 from paho.mqtt.enums import CallbackAPIVersion
 from server_process import ServerProcess, own_server, unavailable
+from shared_services import redis_answers
 
 from citywatch.bus.webhooks import SIGNATURE_HEADER, verify_signature
 
@@ -274,12 +273,6 @@ def listen() -> Iterator[Callable[..., Listener]]:
 # -- Redis -------------------------------------------------------------------------------------
 
 
-def redis_answers(url: str) -> bool:
-    with contextlib.suppress(redis.exceptions.RedisError, OSError):
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=0.5).ping())
-    return False
-
-
 class RedisServer(ServerProcess):
     """A redis-server of this test's own on a free port, without persistence."""
 
@@ -305,20 +298,6 @@ class RedisServer(ServerProcess):
 
     def ready(self) -> bool:
         return redis_answers(self.url)
-
-
-@pytest.fixture(scope="session")
-def redis_url() -> str:
-    """The shared test Redis (CITYWATCH_TEST_REDIS_URL), checked to answer."""
-    url = os.environ.get(REDIS_ENV, "").strip()
-    if not url:
-        unavailable(
-            f"the Redis bus tests need {REDIS_ENV} (e.g. redis://127.0.0.1:6379/0; "
-            '`eval "$(scripts/services start)"` starts one and sets it)'
-        )
-    if not redis_answers(url):
-        unavailable(f"{REDIS_ENV}={url} does not answer PING")
-    return url
 
 
 _REDIS_NEEDS = f"Redis and needs {REDIS_SERVER} (redis-server)"

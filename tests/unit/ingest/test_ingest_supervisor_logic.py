@@ -56,6 +56,9 @@ class ScriptedSource:
     def describe(self) -> str:
         return f"scripted {self.spec}"
 
+    def skip_before(self, index: int) -> None:
+        pass
+
     def interrupt(self) -> None:
         self._interrupt.set()
 

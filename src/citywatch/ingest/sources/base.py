@@ -58,6 +58,8 @@ class FrameSource(Protocol):
 
     def interrupt(self) -> None: ...
 
+    def skip_before(self, index: int) -> None: ...
+
     def close(self) -> None: ...
 
     def __enter__(self) -> FrameSource: ...
@@ -107,6 +109,7 @@ class SourceBase:
         self._interrupt = threading.Event()
         self._started = False
         self._closed = False
+        self._first_index = 0  # frames numbered below are read but not given (skip_before)
         self.frames_decoded = 0  # raw frames seen, before sampling, over all passes
         self.frames_skipped = 0  # kept frames that could not be turned into an image
 
@@ -169,6 +172,15 @@ class SourceBase:
             parts.append("looping")
         return ", ".join(parts)
 
+    def skip_before(self, index: int) -> None:
+        """Start giving frames at frame number `index` (recorded media; a live source has no
+        past to skip). Earlier frames are decoded but neither converted nor paced, so a camera
+        moved to another host resumes where it was at once, at the same frame numbers."""
+        if self._started:
+            raise RuntimeError(f"{self.spec}: skip_before() must come before frames()")
+        if not self.live:
+            self._first_index = max(int(index), 0)
+
     def interrupt(self) -> None:
         """Ask a running `frames()` (in another thread) to end at the next frame. Thread-safe."""
         self._interrupt.set()
@@ -206,7 +218,7 @@ class SourceBase:
                 frame_index = index
                 index += 1
                 self.frames_decoded += 1
-                if not sampler.keep(ts):
+                if not sampler.keep(ts) or frame_index < self._first_index:
                     continue
                 image = self._to_image(raw.payload)
                 if image is None:
