@@ -10,7 +10,7 @@ in-process when embedded, over Redis from the camera hosts when on Ray.
 from __future__ import annotations
 
 import pytest
-from conftest import run_scene
+from scene_runs import run_scene
 
 from citywatch.bus.messages import ALERTS_TOPIC, EVENTS_TOPIC
 from citywatch.store.watchlists import FaceRecords

@@ -13,7 +13,7 @@ import signal
 import time
 
 import pytest
-from conftest import run_scene
+from scene_runs import run_scene
 
 from citywatch.cluster.runner import ClusterRunner
 from citywatch.store.watchlists import FaceRecords
