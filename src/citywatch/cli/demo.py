@@ -53,9 +53,7 @@ def _run_pipeline(
             for sig in (signal.SIGINT, signal.SIGTERM)
         }
         try:
-            running = start_pipeline(
-                config, store, models, bus=bus, model_dir=registry.model_dir
-            )
+            running = start_pipeline(config, store, models, bus=bus, model_dir=registry.model_dir)
             try:
                 started = time.monotonic()
                 while not stop.is_set() and not running.runner.wait(timeout=0.5):

@@ -22,6 +22,7 @@ from types import ModuleType
 from typing import Any
 
 from citywatch.bus.local import LocalBus
+from citywatch.cluster.batching import BatchStats
 from citywatch.cluster.connect import ClusterError, check_capacity, connect
 from citywatch.cluster.host import HostReport, Placement
 from citywatch.cluster.placement import least_loaded, resume_index, spread
@@ -322,6 +323,11 @@ class ClusterRunner:
                 if camera.stats.camera_id == camera_id and camera.failure is not None:
                     failures.append(f"{camera_id}: {camera.failure}")
         return failures
+
+    def detector_stats(self) -> list[BatchStats]:
+        """Frames and batches each detector server has served (for benchmarks and logs)."""
+        assert self._ray is not None
+        return list(self._ray.get([s.stats.remote() for s in self._servers], timeout=10))
 
     def hosts(self) -> list[HostSlot]:
         with self._lock:

@@ -28,6 +28,25 @@ def test_file_is_read_to_the_end_and_the_queue_closed(data_dir: Path) -> None:
     assert stats.last_frame_wall_time == frames[-1].wall_time
 
 
+def test_a_resumed_camera_starts_at_its_frame_at_once_and_keeps_the_numbers(
+    data_dir: Path,
+) -> None:
+    """A camera moved to another host resumes at frame 50 of 71: the frames before are not
+    paced (no 2 s wait at real time) and the numbers go on where they were."""
+    path = data_dir / "tracking/tud_campus/TUD-Campus.mp4"  # 71 frames at 25 fps
+    started = time.monotonic()
+    supervisor = CameraSupervisor(
+        "tud", str(path), realtime=True, queue_size=100, start_index=50
+    ).start()
+    first = supervisor.queue.get(timeout=5)
+    waited = time.monotonic() - started
+    assert supervisor.join(timeout=20)
+    frames = [first, *supervisor.queue]
+    assert [f.index for f in frames] == list(range(50, 71))
+    assert supervisor.stats.frames_read == 21
+    assert waited < 1.0  # 50 frames at 25 fps would take 2 s if they were paced
+
+
 def test_slow_consumer_loses_old_frames_and_sees_recent_ones(data_dir: Path) -> None:
     path = data_dir / "tracking/tud_campus/TUD-Campus.mp4"  # 71 frames at 25 fps: 2.8 s
     queue_size = 3
