@@ -15,6 +15,9 @@ What a hold keeps (store/holds.py names the kinds):
 - face_alert / plate_alert: the alert, its evidence, and the track it was raised on (with that
   track's sightings or plate read).
 
+On PostgreSQL, sightings are partitioned by day: a day past every camera's cutoff with nothing
+held in it is dropped whole first (privacy/retention_days.py); the rest goes row by row.
+
 Order matters for the foreign keys: appearances and plate reads are deleted with their track
 (ON DELETE CASCADE), so a track still needed by a plate read within its retention is kept;
 sightings lose their track id (SET NULL) and follow their own retention. Identities go when
@@ -24,6 +27,7 @@ log is never purged here.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from collections.abc import Iterable
@@ -36,6 +40,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from citywatch.config.retention import DATA_TYPES, CameraRetention, RetentionConfig
 from citywatch.config.root import CitywatchConfig
 from citywatch.privacy.media_files import FileTally, remove_files
+from citywatch.privacy.retention_days import drop_expired_days
 from citywatch.store.chunks import count_in, delete_in, rows_in, select_in, select_in_keys
 from citywatch.store.holds import active_holds
 from citywatch.store.repository import Store
@@ -85,6 +90,7 @@ class PurgeReport:
     face_vectors_deleted: int = 0  # face sightings that carried an embedding
     files: FileTally = field(default_factory=FileTally)
     cameras: dict[str, dict[str, Any]] = field(default_factory=dict)
+    partitions_dropped: list[str] = field(default_factory=list)  # days of sightings, whole
 
     @property
     def deleted(self) -> int:
@@ -99,6 +105,7 @@ class PurgeReport:
             | {"appearances": self.appearances_deleted, "identities": self.identities_deleted},
             "held": {name: c.held for name, c in self.tables.items()},
             "face_vectors_deleted": self.face_vectors_deleted,
+            "sighting_days_dropped": self.partitions_dropped,
             "files_removed": self.files.files,
             "bytes_freed": self.files.bytes,
             "files_missing": self.files.missing,
@@ -233,6 +240,8 @@ class Purger:
             # Holds are read again before each table, so one placed during a long purge counts.
             with self._sessions() as session:
                 held = held_records(session)
+            if name == "sightings":  # PostgreSQL: whole days first, then what is left by row
+                drop_expired_days(self, cameras, held)
             for camera_id in cameras:
                 cutoff = self.cutoff(KIND_OF[name], camera_id)
                 if cutoff is not None:
@@ -244,6 +253,11 @@ class Purger:
         log.info("%s", self.report.summary())
         return self.report
 
+    def note_embedder(self, embedder: str | None) -> None:
+        """Face vectors of `embedder` were deleted: its index is synced at the end."""
+        if embedder is not None:
+            self._embedders.add(embedder)
+
     def _purge_table(self, name: str, camera_id: str, cutoff: float, held: Held) -> None:
         spec = _SPECS[name]
         table = spec.table
@@ -253,6 +267,9 @@ class Purger:
             conditions.append(self._no_plate_read_kept(camera_id))
         columns = [table.id, *(getattr(table, c) for c in spec.files)]
         if name == "sightings":
+            if self.report.partitions_dropped:  # (a dry run's are still there: not twice)
+                dropped = [dt.date.fromisoformat(d) for d in self.report.partitions_dropped]
+                conditions.append(SightingRow.day.not_in(dropped))
             columns.append(SightingRow.embedder)
             columns.append(SightingRow.embedding.is_not(None))
         counts = self.report.tables[name]
@@ -279,7 +296,7 @@ class Purger:
                     for row in doomed:
                         if row[-1]:
                             self.report.face_vectors_deleted += 1
-                            self._embedders.add(row[-2])
+                            self.note_embedder(row[-2])
                 if ids and self.dry_run and name == "tracks":
                     self._doomed_tracks.update(ids)
                 if ids and not self.dry_run:

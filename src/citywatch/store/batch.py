@@ -7,6 +7,7 @@ already made JSON-ready.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from collections.abc import Iterable
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from citywatch.core.records import Event, PlateRecord, Sighting, TrackAppearance, TrackRecord
 from citywatch.store import convert
+from citywatch.store.convert import utc_day
 from citywatch.store.identities import add_appearances
 from citywatch.store.schema import CameraRow, EventRow, PlateReadRow, SightingRow, TrackRow
 
@@ -97,6 +99,16 @@ Pending = PendingTrack | PendingEvent
 
 def thumbnail_paths(items: Iterable[Pending]) -> list[str]:
     return [t.path for item in items for t in item.thumbs if t.path]
+
+
+def sighting_days(batch: Iterable[Pending]) -> set[dt.date]:
+    """The days (partitions, on PostgreSQL) the sightings of `batch` go to."""
+    return {
+        utc_day(float(pending.sighting.first_seen))
+        for item in batch
+        if isinstance(item, PendingTrack)
+        for pending in item.sightings
+    }
 
 
 def write_batch(session: Session, batch: list[Pending], known_cameras: set[str]) -> list[str]:

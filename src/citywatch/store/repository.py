@@ -29,6 +29,7 @@ from citywatch.store import convert
 from citywatch.store.batch import PendingEvent, PendingSighting, PendingTrack, Thumb
 from citywatch.store.engine import connect, prepare_data_dir, reason, shown
 from citywatch.store.media import ThumbnailWriter, encode_thumbnail
+from citywatch.store.partitions import DayPartitions
 from citywatch.store.readmodels import (
     CameraInfo,
     EventInfo,
@@ -84,6 +85,7 @@ class Store:
             batch_size=batch_size,
             max_age_s=max_age_s,
             max_pending_rows=max_pending_rows,
+            partitions=DayPartitions.for_engine(engine),
         )
         self._disposed = False
 

@@ -23,9 +23,10 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, Opera
 from sqlalchemy.orm import Session, sessionmaker
 
 from citywatch.core.errors import StoreError
-from citywatch.store.batch import Pending, thumbnail_paths, write_batch
+from citywatch.store.batch import Pending, sighting_days, thumbnail_paths, write_batch
 from citywatch.store.engine import reason
 from citywatch.store.media import ThumbnailWriter
+from citywatch.store.partitions import DayPartitions
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +61,10 @@ class BatchWriter:
         batch_size: int,
         max_age_s: float,
         max_pending_rows: int,
+        partitions: DayPartitions | None = None,
     ) -> None:
         self._sessions = sessions
+        self._partitions = partitions  # PostgreSQL: day partitions made before their rows
         self._thumbnails = thumbnails
         self._url = url
         self._batch_size = batch_size
@@ -184,6 +187,8 @@ class BatchWriter:
         return replaced
 
     def _transaction(self, batch: list[Pending]) -> list[str]:
+        if self._partitions is not None:
+            self._partitions.ensure(sighting_days(batch))
         for attempt in range(2):
             try:
                 with self._sessions.begin() as session:

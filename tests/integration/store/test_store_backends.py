@@ -22,6 +22,7 @@ from citywatch.core.classes import ObjectClass
 from citywatch.core.records import Event, Sighting, TrackPoint, TrackRecord
 from citywatch.store import Store, StoreCounts
 from citywatch.store.engine import upgrade_schema
+from citywatch.store.partitions import include_name
 from citywatch.store.schema import Base
 
 T0 = 1_700_000_000.123456  # sub-microsecond digits: times must come back exactly
@@ -222,7 +223,9 @@ def test_upgrade_head_twice_is_a_no_op(
 def test_models_match_the_migrations(make_store: Callable[..., Store]) -> None:
     store = make_store()
     with store.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": include_name}
+        )
         assert compare_metadata(context, Base.metadata) == []
 
 

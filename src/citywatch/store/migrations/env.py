@@ -10,6 +10,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, engine_from_config, pool, text
 
+from citywatch.store.partitions import include_name
 from citywatch.store.schema import Base
 
 # Any constant: PostgreSQL serialises processes that start at the same time on this key, so
@@ -24,6 +25,7 @@ def run_migrations(connection: Connection) -> None:
         # SQLite cannot ALTER most things; batch mode recreates the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,  # day partitions are made at run time
     )
     with context.begin_transaction():
         if connection.dialect.name == "postgresql":
