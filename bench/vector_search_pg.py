@@ -10,7 +10,8 @@ Needs CITYWATCH_TEST_POSTGRES_URL (a database with the vector extension; scripts
 makes one) or --url.
 
 usage: python bench/vector_search_pg.py [--n 1000000] [--dim 128] [--queries 300]
-                                        [--ef-search 40,64,100,200,400]
+                                        [--ef-search 40,64,100,200,400] [--name NAME]
+(--name: the results file, bench/results/NAME.json; runs at other sizes keep the 1M one)
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--url", default=os.environ.get("CITYWATCH_TEST_POSTGRES_URL"))
     parser.add_argument("--ef-search", default="40,64,100,200,400", help="comma-separated")
+    parser.add_argument("--name", default="vector_search_pg", help="results file name")
     args = parser.parse_args()
     if not args.url:
         raise SystemExit("vector_search_pg: give --url or set CITYWATCH_TEST_POSTGRES_URL")
@@ -84,7 +86,7 @@ def main() -> None:
     ef_searches = [int(v) for v in args.ef_search.split(",") if v.strip()]
     in_database = pgvector_run(args.url, stored, queries, ef_searches)
     emit(
-        "vector_search_pg",
+        args.name,
         {
             "vectors": spec,
             "in_process": in_process,

@@ -55,6 +55,8 @@ class CameraHost:
         model_dir: str | None,
         run_id: str,
         detector_server: Any,
+        association_server: Any = None,
+        reid_threshold: float | None = None,
     ) -> None:
         import ray
 
@@ -77,6 +79,11 @@ class CameraHost:
         self.bus = LocalBus()
         self.bridge = start_bridge(self.config.bus, self.bus)
         self.outputs = start_outputs(self.config.outputs, self.bus)
+        associator = None
+        if association_server is not None and reid_threshold is not None:
+            from citywatch.cluster.association import RemoteAssociator
+
+            associator = RemoteAssociator(association_server, reid_threshold)
         self.runner = PipelineRunner(
             self.config,
             self.store,
@@ -88,6 +95,7 @@ class CameraHost:
             plates=models.plates,
             cameras=[],
             run_id=run_id,
+            associator=associator,
         ).start()
         self.node = socket.gethostname()
         log.info("camera host %s ready on %s (pid %d)", run_id, self.node, os.getpid())

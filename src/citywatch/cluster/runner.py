@@ -69,8 +69,15 @@ class Failover:
 
 class ClusterRunner:
     def __init__(
-        self, config: CitywatchConfig, store: Store, bus: LocalBus, model_dir: Path | None
+        self,
+        config: CitywatchConfig,
+        store: Store,
+        bus: LocalBus,
+        model_dir: Path | None,
+        reid_threshold: float | None = None,
     ) -> None:
+        """`reid_threshold`: the same-person distance of the configured re-ID model (None: no
+        re-ID); with it, one association actor joins tracks across every host's cameras."""
         self.cameras = [c.id for c in config.cameras if c.enabled]
         if not self.cameras:
             raise CitywatchError("no enabled cameras in the configuration")
@@ -85,6 +92,8 @@ class ClusterRunner:
         self._model_dir = None if model_dir is None else str(model_dir)
         self._slots: list[HostSlot] = []
         self._servers: list[Any] = []
+        self._reid_threshold = reid_threshold
+        self._association: Any = None  # the AssociationServer handle, with re-ID
         self._lock = threading.Lock()
         self._halt = threading.Event()
         self._monitor: threading.Thread | None = None
@@ -98,6 +107,7 @@ class ClusterRunner:
         try:
             check_capacity(self._ray, self.cluster)
             self._start_servers()
+            self._start_association()
             self._slots = [self._new_host(i) for i in range(self.cluster.workers)]
             self._await_ready(self._slots)
             plan = spread(self.cameras, len(self._slots))
@@ -136,7 +146,10 @@ class ClusterRunner:
     def _teardown(self) -> None:
         if self._ray is None:
             return
-        for handle in [slot.handle for slot in self._slots] + self._servers:
+        actors = [slot.handle for slot in self._slots] + self._servers
+        if self._association is not None:
+            actors.append(self._association)
+        for handle in actors:
             with contextlib.suppress(Exception):  # already gone
                 self._ray.kill(handle, no_restart=True)
         if self._owns_ray:
@@ -163,6 +176,22 @@ class ClusterRunner:
             self._servers.append(server)
         self._wait_all([s.describe.remote() for s in self._servers], "detector servers")
 
+    def _start_association(self) -> None:
+        if self._reid_threshold is None:
+            return
+        assert self._ray is not None
+        from citywatch.cluster.association import AssociationServer
+
+        self._association = (
+            self._ray.remote(AssociationServer)
+            .options(
+                name=f"citywatch-{self.run_id}-association",
+                num_cpus=0,  # a few vector comparisons as tracks end
+                max_restarts=-1,
+            )
+            .remote(self.config.model_dump_json(), self._reid_threshold)
+        )
+
     def _new_host(self, index: int) -> HostSlot:
         assert self._ray is not None
         from citywatch.cluster.host import CameraHost
@@ -182,6 +211,8 @@ class ClusterRunner:
                 self._model_dir,
                 run_id,
                 self._servers[index % len(self._servers)],
+                self._association,
+                self._reid_threshold,
             )
         )
         return HostSlot(index, run_id, handle)

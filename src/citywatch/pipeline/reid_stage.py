@@ -22,7 +22,7 @@ from citywatch.core.detections import Detections
 from citywatch.core.frame import Frame
 from citywatch.core.records import Sighting, TrackAppearance, TrackRecord
 from citywatch.pipeline.trackbook import crop
-from citywatch.reid.association import AppearanceSummary, IdentityAssociator
+from citywatch.reid.association import AppearanceSummary, Associator
 from citywatch.reid.base import PersonEmbedder
 from citywatch.reid.topology import Span
 
@@ -57,7 +57,7 @@ class ReidStage:
     def __init__(
         self,
         embedder: PersonEmbedder,
-        associator: IdentityAssociator,
+        associator: Associator,
         camera_id: str,
         run_id: str,
         best_crops: int = 4,

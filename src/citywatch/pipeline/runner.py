@@ -22,7 +22,7 @@ from citywatch.pipeline.alerts import AlertPublisher
 from citywatch.pipeline.camera import CameraStats, CameraWorker
 from citywatch.pipeline.reid_stage import AttributeReader
 from citywatch.pipeline.stages import SharedStages, build_stages
-from citywatch.reid.association import IdentityAssociator
+from citywatch.reid.association import Associator, IdentityAssociator
 from citywatch.reid.base import PersonEmbedder
 from citywatch.reid.topology import CameraTopology
 from citywatch.store import Store
@@ -55,8 +55,10 @@ class PipelineRunner:
         frames: FrameSink | None = None,
         cameras: list[CameraConfig] | None = None,
         run_id: str | None = None,
+        associator: Associator | None = None,
     ) -> None:
-        """`cameras`: the ones to run (None: every enabled camera of `config`, at least one)."""
+        """`cameras`: the ones to run (None: every enabled camera of `config`, at least one);
+        `associator`: a cluster's shared one (None: this runner's own, when re-ID runs)."""
         if cameras is None:
             cameras = [c for c in config.cameras if c.enabled]
             if not cameras:
@@ -82,9 +84,9 @@ class PipelineRunner:
                 self.matcher.size,
                 faces.threshold,
             )
-        self.associator: IdentityAssociator | None = None
+        self.associator: Associator | None = None
         if reid is not None:
-            self.associator = _associator(config, reid)
+            self.associator = associator or _associator(config, reid)
             shared.reid, shared.associator, shared.attributes = reid, self.associator, attributes
         if plates is not None:
             from citywatch.pipeline.plate_stage import HotlistWatcher
@@ -173,18 +175,27 @@ class PipelineRunner:
         return [f"{w.camera.id}: {w.failure}" for w in self.workers if w.failure is not None]
 
 
-def _associator(config: CitywatchConfig, embedder: PersonEmbedder) -> IdentityAssociator:
-    from citywatch.store.people import new_identity_id
+def reid_threshold(config: CitywatchConfig, embedder: PersonEmbedder) -> float:
+    return config.reid.match_distance or embedder.default_threshold
 
-    threshold = config.reid.match_distance or embedder.default_threshold
-    topology = CameraTopology(
-        config.cameras, config.reid.unlinked_window_s, config.reid.same_camera_gap_s
-    )
+
+def _associator(config: CitywatchConfig, embedder: PersonEmbedder) -> IdentityAssociator:
+    associator = identity_associator(config, reid_threshold(config, embedder))
     log.info(
         "re-ID: %s; tracks joined across cameras at distance <= %.2f (%s)",
         embedder.name,
-        threshold,
-        "configured neighbours" if topology.configured else "no topology: any camera",
+        associator.threshold,
+        "configured neighbours" if associator.topology.configured else "no topology: any camera",
+    )
+    return associator
+
+
+def identity_associator(config: CitywatchConfig, threshold: float) -> IdentityAssociator:
+    """Cross-camera association over the configured cameras' topology."""
+    from citywatch.store.people import new_identity_id
+
+    topology = CameraTopology(
+        config.cameras, config.reid.unlinked_window_s, config.reid.same_camera_gap_s
     )
     return IdentityAssociator(
         topology,

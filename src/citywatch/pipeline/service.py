@@ -111,7 +111,7 @@ def start_pipeline(
     if before_start is not None:
         before_start(store, models.faces)
     if config.cluster.backend == "ray":
-        return _start_cluster(config, store, bus or LocalBus(), model_dir, frames)
+        return _start_cluster(config, store, bus or LocalBus(), models, model_dir, frames)
     runner = PipelineRunner(
         config,
         store,
@@ -139,14 +139,17 @@ def _start_cluster(
     config: CitywatchConfig,
     store: Store,
     bus: LocalBus,
+    models: Models,
     model_dir: Path | None,
     frames: FrameSink | None,
 ) -> RunningPipeline:
     from citywatch.cluster.runner import ClusterRunner
+    from citywatch.pipeline.runner import reid_threshold
 
     if frames is not None:
         log.info("cluster mode: the live wall shows no pictures (hosts keep their frames)")
-    runner = ClusterRunner(config, store, bus, model_dir)
+    threshold = None if models.reid is None else reid_threshold(config, models.reid)
+    runner = ClusterRunner(config, store, bus, model_dir, reid_threshold=threshold)
     outputs = start_outputs(config.outputs, bus)
     try:
         runner.start()

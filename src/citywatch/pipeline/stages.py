@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from citywatch.pipeline.live_frames import FrameSink
     from citywatch.pipeline.plate_stage import HotlistWatcher
     from citywatch.plates.reader import PlateReader
-    from citywatch.reid.association import IdentityAssociator
+    from citywatch.reid.association import Associator
     from citywatch.reid.base import PersonEmbedder
     from citywatch.watchlist.matcher import WatchlistMatcher
 
@@ -41,7 +41,7 @@ class SharedStages:
     matcher: WatchlistMatcher | None = None
     alerts: AlertPublisher | None = None
     reid: PersonEmbedder | None = None
-    associator: IdentityAssociator | None = None
+    associator: Associator | None = None
     attributes: AttributeReader | None = None
     plates: PlateReader | None = None
     hotlist: HotlistWatcher | None = None

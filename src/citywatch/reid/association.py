@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -41,6 +42,15 @@ class IdentityLink:
     distance: float | None  # to the track it was linked to; None for a new identity
     linked_to: TrackKey | None
     source: str  # "appearance", "appearance+gait" or "new"
+
+
+class Associator(Protocol):
+    """What re-ID stages call as tracks end: in this process (`IdentityAssociator`), or one
+    shared by a cluster's hosts (citywatch.cluster.association)."""
+
+    threshold: float
+
+    def assign(self, summary: AppearanceSummary) -> IdentityLink: ...
 
 
 class IdentityAssociator:

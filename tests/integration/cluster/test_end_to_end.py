@@ -2,7 +2,8 @@
 
 The demo scene: the astronaut (enrolled from her photograph) walks past the entrance, through
 the hall and onto the yard's flowerbed. Either way every frame of the three cameras is
-analysed, she raises a watchlist alert on each camera, the flowerbed rule fires, and the
+analysed, she raises a watchlist alert on each camera, re-identification joins her tracks
+into one identity across the three, the flowerbed rule fires, and the
 process that started the run (the API's process) hears every stored alert and event on its bus:
 in-process when embedded, over Redis from the camera hosts when on Ray.
 """
@@ -13,6 +14,7 @@ import pytest
 from scene_runs import run_scene
 
 from citywatch.bus.messages import ALERTS_TOPIC, EVENTS_TOPIC
+from citywatch.store.people import PersonRecords
 from citywatch.store.watchlists import FaceRecords
 
 pytestmark = pytest.mark.slow
@@ -47,6 +49,11 @@ def test_the_scene_end_to_end(deployment, tmp_path, model_dir):
         assert [(e["camera"], e["rule"], e["run_id"]) for e in heard_events] == [
             ("yard", "keep off the flowerbed", events[0].run_id)
         ]
+
+        # Re-ID follows her from camera to camera: one identity on all three, whichever host
+        # ran each camera (on Ray, one association actor serves every host).
+        people = PersonRecords(store).identities(limit=100)
+        assert max(cameras for *_, cameras in people) == 3, people
 
         counts = store.counts()
         assert counts.cameras == 3
