@@ -11,6 +11,10 @@ times the rate is the deployment's held throughput (analysed frames a second wit
   this machine's cores, PostgreSQL (`--database-url`, a schema of its own, dropped afterwards)
   and the Redis bus (`--redis-url`). Actors ask for 0.25 CPU each, so all fit on 2 cores.
 
+Failover: ray-2 with 4 cameras; after the warm-up the process of host 0 is killed (SIGKILL)
+and the run reports when the head noticed, when every moved camera was analysing again on the
+other host (as its heartbeats show, so up to one heartbeat late), and at which frame.
+
 Scaling efficiency = held(ray-W) / (W x held(ray-1)); `vs_embedded` = held(ray-W) / held
 (embedded). On a 2-core machine both show what the process split costs, not what more nodes
 buy: more hosts than cores only add processes competing for the same two.
@@ -24,6 +28,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import tempfile
 import time
 import uuid
@@ -105,6 +110,45 @@ def cameras_run(
     }
 
 
+def failover_run(fps: float, urls: dict[str, str], work: Path) -> dict[str, Any]:
+    from citywatch.cluster.runner import ClusterRunner
+
+    config = parse_config(deployment_config(4, fps, 2, urls))
+    store = open_store_from_config(config.storage, work / "failover")
+    models = load_models(config, ModelRegistry(MODELS))
+    running = start_pipeline(config, store, models, bus=LocalBus(), model_dir=MODELS)
+    runner = running.runner
+    assert isinstance(runner, ClusterRunner)
+    try:
+        time.sleep(WARM_UP_S)
+        host = runner.hosts()[0]
+        assert host.report is not None
+        killed_wall, killed = time.time(), time.monotonic()
+        os.kill(host.report.pid, signal.SIGKILL)
+        resumed_s = None
+        while time.monotonic() - killed < 60 and resumed_s is None:
+            time.sleep(0.1)
+            if not runner.failovers:
+                continue
+            stats = {s.camera_id: s for s in runner.stats()}
+            moved = runner.failovers[0].moved
+            if all(stats[c].last_frame_index >= start for c, (_, start) in moved.items()):
+                resumed_s = time.monotonic() - killed
+        failover = runner.failovers[0]
+    finally:
+        running.stop()
+        store.close()
+    return {
+        "hosts": 2,
+        "cameras": 4,
+        "cameras_moved": len(failover.moved),
+        "noticed_after_s": round(failover.detected_at - killed_wall, 2),
+        "moved_in_s": round(failover.took_s, 3),
+        "resumed_after_s": None if resumed_s is None else round(resumed_s, 2),
+        "resumed_at_frames": {c: start for c, (_, start) in failover.moved.items()},
+    }
+
+
 def ramp(
     workers: int, fps: float, seconds: float, top: int, urls: dict[str, str], work: Path
 ) -> dict[str, Any]:
@@ -155,6 +199,7 @@ def main() -> None:
             results[f"ray-{workers}"] = ramp(
                 workers, args.fps, args.seconds, args.max_cameras, urls, work
             )
+        failover = failover_run(args.fps, urls, work)
     finally:
         ray.shutdown()
         engine = create_engine(args.database_url)
@@ -183,6 +228,7 @@ def main() -> None:
             "seconds_per_run": args.seconds,
             "embedded_held_fps": base,
             "ray": summary,
+            "failover": failover,
             "deployments": results,
         },
     )

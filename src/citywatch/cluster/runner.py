@@ -287,9 +287,7 @@ class ClusterRunner:
             if done:
                 continue
             start = resume_index(None if stats is None else stats.last_frame_index, given_at)
-            target = self._target()
-            self._place(target, [Placement(camera_id, start)])
-            moved[camera_id] = (target.index, start)
+            moved[camera_id] = (self._move(camera_id, start), start)
         took = time.monotonic() - noticed
         self.failovers.append(Failover(slot.index, reason, moved, time.time(), took))
         log.warning(
@@ -299,6 +297,17 @@ class ClusterRunner:
             ", ".join(f"{c} to host {h} at frame {s}" for c, (h, s) in moved.items()) or "nothing",
             took,
         )
+
+    def _move(self, camera_id: str, start: int) -> int:
+        """Place a lost host's camera on another; a host that cannot take it is lost too."""
+        assert self._ray is not None
+        while True:
+            target = self._target()
+            try:
+                self._place(target, [Placement(camera_id, start)])
+                return target.index
+            except self._ray.exceptions.RayError as error:
+                self._lose(target, f"could not take camera {camera_id}: {_first_line(error)}")
 
     def _target(self) -> HostSlot:
         live = {s.index: s for s in self._slots if s.alive}
