@@ -132,7 +132,10 @@ def failover_run(fps: float, urls: dict[str, str], work: Path) -> dict[str, Any]
                 continue
             stats = {s.camera_id: s for s in runner.stats()}
             moved = runner.failovers[0].moved
-            if all(stats[c].last_frame_index >= start for c, (_, start) in moved.items()):
+            # A moved camera shows in the new host's next report (a heartbeat later).
+            if all(
+                c in stats and stats[c].last_frame_index >= start for c, (_, start) in moved.items()
+            ):
                 resumed_s = time.monotonic() - killed
         failover = runner.failovers[0]
     finally:
