@@ -70,7 +70,8 @@ def _drop_day(purger: Purger, day: dt.date, name: str, held: Held) -> None:
             )
         ).all()
         if not purger.dry_run:
-            connection.execute(text(f'DROP TABLE "{name}"'))  # name from the catalogue
+            # sql-safe: a partition name read from the catalogue and matched to sightings_pYYYYMMDD
+            connection.execute(text(f'DROP TABLE "{name}"'))
     report.partitions_dropped.append(day.isoformat())
     report.tables["sightings"].deleted += len(rows)
     for camera_id, _, embedder, has_vector in rows:

@@ -96,7 +96,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # connection in SQLite; journal_mode=WAL persists in the file but costs nothing to repeat.
     cursor = dbapi_connection.cursor()
     try:
-        cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_MS)}")
+        cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_MS)}")  # sql-safe: an int
         mode = _switch_to_wal(cursor)
         if mode not in {"wal", "memory"}:
             # Some network file systems cannot share memory for the WAL index.

@@ -81,7 +81,7 @@ def create_day(connection: Connection, day: dt.date) -> None:
     name = partition_name(day)  # made from a date: digits only, safe to put in the statement
     upper = day + dt.timedelta(days=1)
     connection.execute(
-        text(
+        text(  # sql-safe: a name and bounds made from a date (digits and dashes only)
             f'CREATE TABLE IF NOT EXISTS "{name}" PARTITION OF {TABLE} '
             f"FOR VALUES FROM ('{day.isoformat()}') TO ('{upper.isoformat()}')"
         )

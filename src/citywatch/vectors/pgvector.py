@@ -86,7 +86,7 @@ class PgVectorIndex:
             raise StoreError(f"pgvector index {self.table.name}: {error}") from error
 
     def _graph_ddl(self) -> Any:
-        return text(
+        return text(  # sql-safe: the table name is made from an index name checked at init
             f"CREATE INDEX IF NOT EXISTS {self.table.name}_hnsw ON {self.table.name} "
             f"USING hnsw (embedding vector_cosine_ops) "
             f"WITH (m = {self.m}, ef_construction = {self.ef_construction})"
@@ -97,6 +97,7 @@ class PgVectorIndex:
         if not re.fullmatch(r"\d{1,6}(kB|MB|GB)", maintenance_work_mem):
             raise ValueError(f"maintenance_work_mem: {maintenance_work_mem!r} is not like '1GB'")
         with self.engine.begin() as connection:
+            # sql-safe: the value matched \d{1,6}(kB|MB|GB) above; SET takes no parameters
             connection.execute(text(f"SET LOCAL maintenance_work_mem = '{maintenance_work_mem}'"))
             connection.execute(self._graph_ddl())
 
@@ -160,7 +161,8 @@ class PgVectorIndex:
         distance = self.table.c.embedding.cosine_distance
         with self.engine.begin() as connection:
             # The HNSW candidate list must hold at least k, or fewer than k rows come back.
-            connection.execute(text(f"SET LOCAL hnsw.ef_search = {max(self.ef_search, k)}"))
+            ef = int(max(self.ef_search, k))  # SET takes no bound parameters
+            connection.execute(text(f"SET LOCAL hnsw.ef_search = {ef}"))  # sql-safe: an int
             for row, query in enumerate(array):
                 found = connection.execute(
                     select(self.table.c.id, distance(query).label("d"))
