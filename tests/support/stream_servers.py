@@ -51,7 +51,8 @@ class LiveTsServer:
     """Serves `payload` to every HTTP client from its start, paced to last `duration` seconds.
 
     `drop()` closes every connection and the listening socket (clients then get "connection
-    refused"); `resume()` listens again on the same port.
+    refused"); `resume()` listens again on the same port. `stall()` keeps every connection open
+    but sends nothing (a camera that hangs), until `unstall()`.
     """
 
     def __init__(self, payload: bytes, duration: float) -> None:
@@ -63,6 +64,8 @@ class LiveTsServer:
         self._clients: set[socket.socket] = set()
         self._lock = threading.Lock()
         self._accepting = threading.Event()
+        self._flowing = threading.Event()
+        self._flowing.set()
         self._threads: list[threading.Thread] = []
 
     @property
@@ -83,6 +86,12 @@ class LiveTsServer:
         self._threads.append(thread)
 
     start = resume
+
+    def stall(self) -> None:
+        self._flowing.clear()
+
+    def unstall(self) -> None:
+        self._flowing.set()
 
     def drop(self) -> None:
         self._accepting.clear()
@@ -136,6 +145,9 @@ class LiveTsServer:
                 delay = due - time.monotonic()
                 if delay > 0:
                     time.sleep(delay)
+                if not self._flowing.is_set():
+                    self._flowing.wait()  # hung: the connection stays open, silent
+                    return  # a stalled connection is not taken up again (the reader gave up)
                 client.sendall(self.payload[sent : sent + step])
                 sent += step
         except OSError:

@@ -175,3 +175,50 @@ def test_live_stream_drops_and_comes_back(live_ts_server: LiveTsServer) -> None:
     assert stopped and stop_seconds < 1.0, f"stop took {stop_seconds:.2f} s"
     assert not consumer.is_alive(), "closing the queue ended the consumer"
     assert supervisor.state is SupervisorState.STOPPED
+
+
+def test_a_stalled_stream_times_out_and_is_taken_up_again(live_ts_server: LiveTsServer) -> None:
+    """The server keeps the connection open but stops sending (a hung camera): the read times
+    out, the supervisor reconnects by itself, and frames come again once the server sends."""
+    backoff = Backoff(initial=0.2, maximum=1.0, jitter=0.1)
+    supervisor = CameraSupervisor(
+        "gate", live_ts_server.url, backoff=backoff, queue_size=64, timeout=1.0
+    )
+    received: list[tuple[float, Frame]] = []
+
+    def consume() -> None:
+        for frame in supervisor.queue:
+            received.append((time.monotonic(), frame))
+
+    consumer = threading.Thread(target=consume, daemon=True)
+    supervisor.start()
+    consumer.start()
+    try:
+        deadline = time.monotonic() + 10
+        while len(received) < 10 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(received) >= 10, f"no stream before the stall: {supervisor.stats}"
+
+        live_ts_server.stall()
+        stalled = time.monotonic()
+        deadline = stalled + 10
+        while supervisor.stats.errors == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        noticed = time.monotonic() - stalled
+        assert supervisor.stats.errors >= 1, "the stall was never noticed"
+        assert noticed < 5.0  # the 1 s read timeout, not a hang
+        live_ts_server.unstall()
+
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if sum(1 for t, _ in received if t > stalled + noticed) >= 10:
+                break
+            time.sleep(0.05)
+        stats = supervisor.stats
+        assert sum(1 for t, _ in received if t > stalled + noticed) >= 10, stats
+        assert stats.reconnects >= 1
+        indexes = [f.index for _, f in received]
+        assert indexes == sorted(indexes) and len(set(indexes)) == len(indexes)
+    finally:
+        supervisor.stop()
+        consumer.join(timeout=5)
