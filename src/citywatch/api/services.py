@@ -21,6 +21,7 @@ from citywatch.store import Store
 if TYPE_CHECKING:
     from argon2 import PasswordHasher
 
+    from citywatch.detect.base import Detector
     from citywatch.faces.pipeline import FacePipeline
     from citywatch.privacy.audit import AuditLog
     from citywatch.reid.base import PersonEmbedder
@@ -73,6 +74,14 @@ class ApiServices:
         from citywatch.reid.factory import create_person_embedder
 
         return self._model("reid", lambda: create_person_embedder(self.config.reid, self.registry))
+
+    def person_detector(self) -> Detector:
+        """The configured person detector (blurring bodies in exports), loaded once."""
+        from citywatch.detect import create_detector
+
+        return self._model(
+            "person-detector", lambda: create_detector(self.config.detector, self.registry)
+        )
 
     def face_index(self) -> FaceSightingIndex:
         """The index over stored face sightings for the configured face embedder (not thread-

@@ -23,6 +23,7 @@ from api_support import Api
 from images import decode
 
 from citywatch import __version__
+from citywatch.api import export_archive
 from citywatch.api.roles import Role, User
 from citywatch.api.routers import alerts, exports, persons
 from citywatch.api.schemas import Paging
@@ -475,7 +476,9 @@ def test_an_export_over_the_cap_is_a_413(
     stored = api.services.store.event(event_id)
     assert stored is not None and stored.clip_path and stored.thumbnail_path
     thumbnail = (api.services.data_dir / stored.thumbnail_path).stat().st_size
-    monkeypatch.setattr(exports, "MAX_EXPORT_BYTES", thumbnail // 2)  # smaller than the media
+    monkeypatch.setattr(
+        export_archive, "MAX_EXPORT_BYTES", thumbnail // 2
+    )  # smaller than the media
     answer = export(api, key(api, Role.INVESTIGATOR), kind="event", id=event_id)
     assert answer.status_code == 413
     assert answer.json()["detail"].startswith("the export would be larger than")

@@ -45,10 +45,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
-import json
 import logging
-import zipfile
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -56,11 +53,11 @@ from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from citywatch import __version__
 from citywatch.api.access import audit, check_case_access
 from citywatch.api.deps import Investigator, Services
 from citywatch.api.errors import ERROR_RESPONSE
-from citywatch.api.media import PRIVATE, resolve_media
+from citywatch.api.export_archive import ExportMedia, ExportRecord, build_archive
+from citywatch.api.media import PRIVATE
 from citywatch.api.roles import Role, User
 from citywatch.api.routers import alerts, events, persons
 from citywatch.api.schemas import (
@@ -74,7 +71,6 @@ from citywatch.api.services import ApiServices
 from citywatch.core.errors import CitywatchError
 from citywatch.privacy.redaction import (
     Redaction,
-    RedactionError,
     Redactor,
     Subject,
     entry_subject,
@@ -82,20 +78,14 @@ from citywatch.privacy.redaction import (
 )
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from citywatch.detect.base import Detector
 
 log = logging.getLogger("citywatch.api")
 
 router = APIRouter(prefix="/api/exports", tags=["exports"])
 
-MAX_EXPORT_BYTES = 500 * 1024 * 1024  # the stored files of one record; the ZIP is held in memory
 MAX_TRAJECTORY_STEPS = 10_000
-FORMAT = "citywatch-export/2"
 ALERT_KINDS: dict[str, AlertKindName] = {"face_alert": "face", "plate_alert": "plate"}
-# Pictures and video are compressed already; text is worth deflating.
-STORED_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".mp4"})
 
 
 class RedactionOptions(BaseModel):
@@ -175,7 +165,7 @@ def create_export(body: ExportRequestIn, user: Investigator, services: Services)
     use = check_case_access(services, user, action, body.case, body.purpose)
     found = _record(services, user, body)
     redactor = _redactor(services, body, found) if body.redact else None
-    archive = _archive(services, user, body, found, redactor, now)
+    archive = build_archive(services, user, body, found, redactor, now)
     digest = hashlib.sha256(archive).hexdigest()
     audit(
         services,
@@ -210,21 +200,21 @@ def create_export(body: ExportRequestIn, user: Investigator, services: Services)
 # -- the record, through the routers that answer it ----------------------------------------------
 
 
-def _record(services: ApiServices, user: User, body: ExportRequest) -> _Record:
+def _record(services: ApiServices, user: User, body: ExportRequest) -> ExportRecord:
     if isinstance(body, EventExportIn):
         event = events.find_event(services, body.id)
         name = f"event-{event.id}"
         media = [
-            _Media(f"{name}-thumbnail", event.thumbnail_path, f"event {event.id} thumbnail"),
-            _Media(f"{name}-clip", event.clip_path, f"event {event.id} clip"),
+            ExportMedia(f"{name}-thumbnail", event.thumbnail_path, f"event {event.id} thumbnail"),
+            ExportMedia(f"{name}-clip", event.clip_path, f"event {event.id} clip"),
         ]
-        return _Record(events.event_out(user, event), [m for m in media if m.path])
+        return ExportRecord(events.event_out(user, event), [m for m in media if m.path])
     if isinstance(body, AlertExportIn):
         kind = ALERT_KINDS[body.kind]
         alert = alerts.find_alert(services, kind, body.id)
         what = f"{kind} alert {alert.id} evidence"
-        media = [_Media(f"{kind}-alert-{alert.id}-evidence", alert.evidence_path, what)]
-        found = _Record(alerts.alert_out(user, alert), [m for m in media if m.path])
+        media = [ExportMedia(f"{kind}-alert-{alert.id}-evidence", alert.evidence_path, what)]
+        found = ExportRecord(alerts.alert_out(user, alert), [m for m in media if m.path])
         if alert.face is not None:
             match = alert.face
             found.subject_wanted = f"watchlist entry {match.entry_id} ({match.entry_name})"
@@ -248,8 +238,8 @@ def _record(services: ApiServices, user: User, body: ExportRequest) -> _Record:
             sightings = services.store.track_sightings(step.track_id, kind="object")
             path = next((s.thumbnail_path for s in sightings if s.thumbnail_path), None)
             what = f"track {step.track_id} thumbnail"
-            media.append(_Media(f"track-{step.track_id}-thumbnail", path, what))
-        found = _Record(page, media, subject_wanted=f"identity {body.id}")
+            media.append(ExportMedia(f"track-{step.track_id}-thumbnail", path, what))
+        found = ExportRecord(page, media, subject_wanted=f"identity {body.id}")
         if body.redact:
             tracks = [step.track_id for step in page.items]
             found.subject = tracks_subject(
@@ -277,23 +267,16 @@ def _face_pipeline(services: ApiServices) -> Any:
 
 
 def _person_detector(services: ApiServices) -> Detector:
-    from citywatch.detect import create_detector
-
-    def build() -> Detector:
-        return create_detector(services.config.detector, services.registry)
-
     try:
-        # Loaded once per server, like the face pipeline (ApiServices' own model cache).
-        detector: Detector = services._model("redaction-persons", build)
+        return services.person_detector()  # loaded once per server, like the face pipeline
     except CitywatchError as error:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE,
             f"cannot blur bodies: the person detector cannot be loaded ({error})",
         ) from None
-    return detector
 
 
-def _redactor(services: ApiServices, body: ExportRequest, found: _Record) -> Redactor:
+def _redactor(services: ApiServices, body: ExportRequest, found: ExportRecord) -> Redactor:
     faces = _face_pipeline(services)
     persons = _person_detector(services) if body.bodies else None
     if found.subject_wanted is not None and found.subject is None:
@@ -312,174 +295,3 @@ def _redaction_entry(redactor: Redactor, done: Redaction) -> dict[str, Any]:
         "faces_kept": done.faces_kept,
         "bodies_blurred": done.bodies_blurred,
     }
-
-
-# -- the ZIP -------------------------------------------------------------------------------------
-
-
-def _archive(
-    services: ApiServices,
-    user: User,
-    body: ExportRequest,
-    found: _Record,
-    redactor: Redactor | None,
-    now: dt.datetime,
-) -> bytes:
-    record = found.record
-    contents: list[tuple[str, bytes]] = [("record.json", _json(record.model_dump(mode="json")))]
-    details: dict[str, dict[str, Any]] = {}
-    missing: list[dict[str, Any]] = []
-    withheld: list[dict[str, Any]] = []
-    total = len(contents[0][1])
-    for item in found.media:
-        read = _read(services, item, total, missing)
-        if read is None:
-            continue
-        target, data = read
-        detail: dict[str, Any] = {"source": item.path or "", "source_sha256": _sha256(data)}
-        if redactor is None:
-            detail["redaction"] = {"method": "none: unredacted export", "reason": body.note}
-        else:
-            try:
-                data, done = redactor.file(data, target.suffix)
-            except RedactionError as error:
-                withheld.append({"what": item.what, "source": item.path, "reason": str(error)})
-                continue
-            detail["redaction"] = _redaction_entry(redactor, done)
-        if total + len(data) > MAX_EXPORT_BYTES:
-            raise _too_large()
-        name = f"media/{item.name}{target.suffix.lower()}"
-        contents.append((name, data))
-        details[name] = detail
-        total += len(data)
-
-    files = []
-    for name, data in contents:
-        entry = details.get(name, {"source": None, "source_sha256": None, "redaction": None})
-        files.append(
-            {
-                "path": name,
-                "source": entry["source"],
-                "bytes": len(data),
-                "sha256": _sha256(data),
-                "source_sha256": entry["source_sha256"],
-                "redaction": entry["redaction"],
-            }
-        )
-    manifest = {
-        "format": FORMAT,
-        "exported_at": now.isoformat().replace("+00:00", "Z"),
-        "exported_by": {"username": user.username, "role": user.role.label, "via": user.via},
-        "request": body.model_dump(mode="json"),
-        "citywatch_version": __version__,
-        "redacted": redactor is not None,
-        "redaction": _redaction_summary(redactor, body, found),
-        "files": files,
-        "missing": missing,
-        "withheld": withheld,
-    }
-    readme = _readme(body, user, now, redactor, found, missing, withheld)
-    contents.append(("README.txt", readme.encode()))
-    contents.append(("manifest.json", _json(manifest)))
-    sums = "".join(f"{_sha256(data)}  {name}\n" for name, data in contents)
-    contents.append(("SHA256SUMS", sums.encode()))
-
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in contents:
-            member = zipfile.ZipInfo(name, date_time=now.timetuple()[:6])
-            stored = any(name.endswith(suffix) for suffix in STORED_SUFFIXES)
-            member.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
-            member.external_attr = 0o644 << 16
-            archive.writestr(member, data)
-    return buffer.getvalue()
-
-
-def _read(
-    services: ApiServices, item: _Media, total: int, missing: list[dict[str, Any]]
-) -> tuple[Path, bytes] | None:
-    """The stored file (read only, never written), or None with the reason in `missing`."""
-    try:
-        target = resolve_media(services.data_dir, item.path, item.what)
-        if total + target.stat().st_size > MAX_EXPORT_BYTES:
-            raise _too_large()
-        return target, target.read_bytes()
-    except HTTPException as refused:
-        if refused.status_code != status.HTTP_404_NOT_FOUND:
-            raise
-        missing.append({"what": item.what, "source": item.path, "reason": "no file"})
-    except OSError as error:  # gone or unreadable since it was resolved
-        reason = error.strerror or type(error).__name__
-        missing.append({"what": item.what, "source": item.path, "reason": reason})
-    return None
-
-
-def _too_large() -> HTTPException:
-    return HTTPException(
-        status.HTTP_413_CONTENT_TOO_LARGE,
-        f"the export would be larger than {MAX_EXPORT_BYTES // 2**20} MB",
-    )
-
-
-def _redaction_summary(
-    redactor: Redactor | None, body: ExportRequest, found: _Record
-) -> dict[str, Any]:
-    if redactor is None:
-        return {"method": "none", "reason": body.note}
-    faces = redactor.faces
-    return {
-        "method": redactor.method,
-        "subject": redactor.subject.label if redactor.subject is not None else None,
-        "subject_faces": len(redactor.subject.embeddings) if redactor.subject is not None else 0,
-        "bodies": redactor.bodies,
-        "face_detectors": [d.name for d in redactor.detectors],
-        "face_embedder": faces.embedder.name,
-        "same_person_distance": faces.threshold,
-        "notes": found.notes,
-    }
-
-
-def _readme(
-    body: ExportRequest,
-    user: User,
-    now: dt.datetime,
-    redactor: Redactor | None,
-    found: _Record,
-    missing: list[dict[str, Any]],
-    withheld: list[dict[str, Any]],
-) -> str:
-    lines = [
-        "citywatch evidence export",
-        "",
-        f"Record: {body.kind} {body.id} (record.json), exported {now:%Y-%m-%d %H:%M:%S} UTC "
-        f"by {user.username} ({user.role.label}), citywatch {__version__}.",
-        "manifest.json lists every file with its size and SHA-256.",
-        "To verify: unzip, then in the unzipped folder run: sha256sum -c SHA256SUMS",
-    ]
-    if redactor is None:
-        lines.append(
-            "Faces in these files are NOT redacted (an admin's unredacted export, reason: "
-            f"{body.note!r}): this is personal data; handle it as such."
-        )
-    else:
-        lines.append(
-            f"Redacted: {redactor.method}. The media are redacted copies; the stored originals "
-            "are unchanged (their SHA-256 is source_sha256 in the manifest). A face the "
-            "detectors missed is not blurred: check before passing the files on."
-        )
-        lines.extend(found.notes)
-    if missing:
-        lines.append(f"{len(missing)} stored file(s) not found: see 'missing' in the manifest.")
-    if withheld:
-        lines.append(
-            f"{len(withheld)} file(s) withheld: they could not be redacted (see 'withheld')."
-        )
-    return "\n".join(lines) + "\n"
-
-
-def _json(value: Any) -> bytes:
-    return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode()
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
