@@ -119,8 +119,32 @@ def run(
     duration: float | None = typer.Option(None, "--duration", help="stop after this many seconds"),
 ) -> None:
     """Run the pipeline for the cameras in a configuration file (Ctrl-C stops cleanly)."""
-    store = _run_pipeline(load_config(config), data_dir, model_dir, duration)
+    settings = load_config(config)
+    check_local_sources(settings, config)
+    store = _run_pipeline(settings, data_dir, model_dir, duration)
     store.close()
+
+
+def check_local_sources(config: CitywatchConfig, path: Path) -> None:
+    """A camera whose file or folder does not exist would fail at once, after every model has
+    loaded and the store has opened, and the run would end as if all went well: refuse it
+    first, naming the key (exit 2). With a cluster the files are on the camera hosts."""
+    from citywatch.core.errors import ConfigError, SourceUsageError
+    from citywatch.ingest import SourceKind, parse_spec
+
+    if config.cluster.backend != "embedded":
+        return
+    for i, camera in enumerate(config.cameras):
+        if not camera.enabled:
+            continue
+        try:
+            parsed = parse_spec(camera.source)
+        except SourceUsageError as error:
+            raise ConfigError(f"{path}: cameras[{i}].source: {error}") from None
+        if parsed.kind is SourceKind.FILE and not Path(parsed.target).exists():
+            raise ConfigError(
+                f"{path}: cameras[{i}].source: {parsed.target}: no such file or folder"
+            )
 
 
 def demo(

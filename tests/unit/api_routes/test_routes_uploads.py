@@ -3,15 +3,14 @@ nothing written outside the data directory."""
 
 from __future__ import annotations
 
-import struct
 import tempfile
-import zlib
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 from api_seed import IN_CASE, Clients, FakeFaces, Seeded
+from bad_inputs import bomb
 
 from citywatch.api.roles import Role
 from citywatch.api.services import ApiServices
@@ -23,16 +22,6 @@ def png(width: int = 64, height: int = 64, seed: int = 0) -> bytes:
     ok, data = cv2.imencode(".png", image)
     assert ok
     return data.tobytes()
-
-
-def bomb(width: int = 30000, height: int = 30000) -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    idat = chunk(b"IDAT", zlib.compress(b"\x00" * 64))
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + idat + chunk(b"IEND", b"")
 
 
 def search(client: Clients, data: bytes, name: str = "q.png") -> object:

@@ -139,6 +139,13 @@ class PyAVSource(SourceBase):
             container.close()
             raise SourceError(self.spec, "no video stream in it (audio only, or not a video)")
         stream = streams[0]
+        if stream.codec_context is None:
+            # A damaged header can leave a video stream with no codec FFmpeg knows (PyAV then
+            # gives it no codec context): nothing in it can be decoded.
+            container.close()
+            raise SourceError(
+                self.spec, "no decoder for its video stream (damaged or unknown codec)"
+            )
         stream.thread_type = self._thread_type
         self._container = container
         self._stream = stream
