@@ -70,6 +70,12 @@ class ApiServices:
 
         return self._model("faces", lambda: create_face_pipeline(self.config.faces, self.registry))
 
+    def share_faces(self, faces: FacePipeline) -> None:
+        """Use the pipeline's face models (same configuration) instead of loading a second copy:
+        they are safe to call from several threads, as every camera does."""
+        with self._lock:
+            self._models.setdefault("faces", faces)
+
     def person_embedder(self) -> PersonEmbedder:
         from citywatch.reid.factory import create_person_embedder
 

@@ -108,6 +108,8 @@ def serve_site(
         config_path=site.config_path,
         secure_cookies=secure_cookies,
     )
+    if site.models is not None and site.models.faces is not None:
+        services.share_faces(site.models.faces)  # one copy of the face models in the process
     bridge = start_bridge(site.config.bus, bus)  # None unless bus.backend is redis
     stop = threading.Event()
     handlers = {
