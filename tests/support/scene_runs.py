@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from citywatch.api.frames import LatestFrame, LatestFrames
 from citywatch.bus.local import LocalBus
 from citywatch.bus.messages import ALERTS_TOPIC, EVENTS_TOPIC
 from citywatch.bus.payloads import to_payload
@@ -59,12 +61,28 @@ def ray_deployment(request: pytest.FixtureRequest, **cluster: Any) -> Deployment
     )
 
 
+class CountingFrames(LatestFrames):
+    """The API's latest-frame store, counting what each camera delivered (and with tracks)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pictures: Counter[str] = Counter()
+        self.with_tracks: Counter[str] = Counter()
+
+    def put(self, camera_id: str, jpeg: bytes, *args: Any, **kwargs: Any) -> LatestFrame:
+        frame = super().put(camera_id, jpeg, *args, **kwargs)
+        self.pictures[camera_id] += 1
+        self.with_tracks[camera_id] += bool(frame.tracks)
+        return frame
+
+
 @dataclass
 class SceneRun:
     config: CitywatchConfig
     store: Store
     running: RunningPipeline
     heard: dict[str, list[dict[str, Any]]]
+    frames: CountingFrames
 
 
 def run_scene(
@@ -81,9 +99,16 @@ def run_scene(
     bus = LocalBus()
     topics = {topic: bus.subscribe(topic) for topic in (ALERTS_TOPIC, EVENTS_TOPIC)}
     bridge = start_bridge(config.bus, bus)
+    frames = CountingFrames()  # as the API's live wall gets them
     try:
         running = start_pipeline(
-            config, store, models, bus=bus, before_start=enrol_demo_person, model_dir=model_dir
+            config,
+            store,
+            models,
+            bus=bus,
+            before_start=enrol_demo_person,
+            model_dir=model_dir,
+            frames=frames,
         )
         try:
             if during is not None:
@@ -103,7 +128,7 @@ def run_scene(
     finally:
         if bridge is not None:
             bridge.stop()
-    return SceneRun(config, store, running, heard)
+    return SceneRun(config, store, running, heard, frames)
 
 
 def store_alert_ids(store: Store) -> set[int]:

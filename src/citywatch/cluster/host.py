@@ -3,7 +3,8 @@
 A host is an ordinary pipeline (`PipelineRunner`) under a run id of its own, whose detector is
 a `RemoteDetector`. It writes tracks, sightings and events to the shared PostgreSQL store and
 publishes alerts and events on its own bus, which the Redis bridge carries to the head (and
-every other node); its outputs (webhooks, MQTT) send what its own cameras raise.
+every other node); its outputs (webhooks, MQTT) send what its own cameras raise. Its cameras'
+latest pictures go to Redis too, for the head's live wall (cluster/live_frames.py).
 
 Each `report()` first commits what the store holds buffered, then gives each camera's progress:
 the newest frame analysed is where that camera resumes if this host is lost.
@@ -79,6 +80,11 @@ class CameraHost:
         self.bus = LocalBus()
         self.bridge = start_bridge(self.config.bus, self.bus)
         self.outputs = start_outputs(self.config.outputs, self.bus)
+        frames = None
+        if self.config.bus.url is not None:  # the live wall's pictures, to the head via Redis
+            from citywatch.cluster.live_frames import RedisFrameSink
+
+            frames = RedisFrameSink(self.config.bus.url, self.config.bus.stream_prefix)
         associator = None
         if association_server is not None and reid_threshold is not None:
             from citywatch.cluster.association import RemoteAssociator
@@ -93,6 +99,7 @@ class CameraHost:
             reid=models.reid,
             attributes=models.attributes,
             plates=models.plates,
+            frames=frames,
             cameras=[],
             run_id=run_id,
             associator=associator,

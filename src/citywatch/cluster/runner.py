@@ -25,10 +25,12 @@ from citywatch.bus.local import LocalBus
 from citywatch.cluster.batching import BatchStats
 from citywatch.cluster.connect import ClusterError, check_capacity, connect
 from citywatch.cluster.host import HostReport, Placement
+from citywatch.cluster.live_frames import RedisFrameRelay
 from citywatch.cluster.placement import least_loaded, resume_index, spread
 from citywatch.config import CitywatchConfig
 from citywatch.core.errors import CitywatchError
 from citywatch.pipeline.camera import CameraStats
+from citywatch.pipeline.live_frames import FrameSink
 from citywatch.store import Store
 
 log = logging.getLogger("citywatch.cluster")
@@ -75,9 +77,11 @@ class ClusterRunner:
         bus: LocalBus,
         model_dir: Path | None,
         reid_threshold: float | None = None,
+        frames: FrameSink | None = None,
     ) -> None:
         """`reid_threshold`: the same-person distance of the configured re-ID model (None: no
-        re-ID); with it, one association actor joins tracks across every host's cameras."""
+        re-ID); with it, one association actor joins tracks across every host's cameras.
+        `frames`: the API's latest pictures, relayed from the hosts through Redis."""
         self.cameras = [c.id for c in config.cameras if c.enabled]
         if not self.cameras:
             raise CitywatchError("no enabled cameras in the configuration")
@@ -94,6 +98,8 @@ class ClusterRunner:
         self._servers: list[Any] = []
         self._reid_threshold = reid_threshold
         self._association: Any = None  # the AssociationServer handle, with re-ID
+        self._frames = frames
+        self._relay: RedisFrameRelay | None = None
         self._lock = threading.Lock()
         self._halt = threading.Event()
         self._monitor: threading.Thread | None = None
@@ -116,6 +122,10 @@ class ClusterRunner:
         except BaseException:
             self._teardown()
             raise
+        if self._frames is not None and self.config.bus.url is not None:
+            self._relay = RedisFrameRelay(
+                self.config.bus.url, self.config.bus.stream_prefix, self.cameras, self._frames
+            ).start()
         self._monitor = threading.Thread(target=self._watch, name="cluster-monitor", daemon=True)
         self._monitor.start()
         log.info(
@@ -144,6 +154,8 @@ class ClusterRunner:
         self._teardown()
 
     def _teardown(self) -> None:
+        if self._relay is not None:
+            self._relay.stop()
         if self._ray is None:
             return
         actors = [slot.handle for slot in self._slots] + self._servers

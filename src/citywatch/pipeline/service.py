@@ -146,10 +146,8 @@ def _start_cluster(
     from citywatch.cluster.runner import ClusterRunner
     from citywatch.pipeline.runner import reid_threshold
 
-    if frames is not None:
-        log.info("cluster mode: the live wall shows no pictures (hosts keep their frames)")
     threshold = None if models.reid is None else reid_threshold(config, models.reid)
-    runner = ClusterRunner(config, store, bus, model_dir, reid_threshold=threshold)
+    runner = ClusterRunner(config, store, bus, model_dir, reid_threshold=threshold, frames=frames)
     outputs = start_outputs(config.outputs, bus)
     try:
         runner.start()

@@ -5,7 +5,8 @@ the hall and onto the yard's flowerbed. Either way every frame of the three came
 analysed, she raises a watchlist alert on each camera, re-identification joins her tracks
 into one identity across the three, the flowerbed rule fires, and the
 process that started the run (the API's process) hears every stored alert and event on its bus:
-in-process when embedded, over Redis from the camera hosts when on Ray.
+in-process when embedded, over Redis from the camera hosts when on Ray; and the live wall gets
+every camera's pictures with the tracked people on them.
 """
 
 from __future__ import annotations
@@ -54,6 +55,12 @@ def test_the_scene_end_to_end(deployment, tmp_path, model_dir):
         # ran each camera (on Ray, one association actor serves every host).
         people = PersonRecords(store).identities(limit=100)
         assert max(cameras for *_, cameras in people) == 3, people
+
+        # The live wall has every camera's pictures (a few a second) with the tracked people
+        # drawn: from this process, or relayed from the hosts through Redis.
+        for camera in CAMERAS:
+            assert run.frames.pictures[camera] >= 20, run.frames.pictures
+            assert run.frames.with_tracks[camera] >= 5, run.frames.with_tracks
 
         counts = store.counts()
         assert counts.cameras == 3
