@@ -26,3 +26,17 @@ def test_ruff_format_is_clean():
 def test_mypy_is_clean():
     done = run("mypy", "--no-incremental")
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_test_modules_have_unique_basenames():
+    # Test folders are not packages: pytest imports each test module by its file name, so two
+    # files of the same name in different folders stop the whole run at collection.
+    seen: dict[str, Path] = {}
+    clashes = []
+    for path in sorted((PROJECT_ROOT / "tests").rglob("test_*.py")):
+        if path.name in seen:
+            clashes.append(
+                f"{seen[path.name].relative_to(PROJECT_ROOT)} and {path.relative_to(PROJECT_ROOT)}"
+            )
+        seen.setdefault(path.name, path)
+    assert clashes == []
