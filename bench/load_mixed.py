@@ -6,10 +6,11 @@
   watchlist from her original photograph, so every camera that shows her raises a watchlist
   alert on each pass of its clip (every 21 s). The yard cameras keep their flowerbed rule.
 - server: the HTTP API (the whole app, real sign-in) and the pipeline in one process on one
-  store and bus, wired as `citywatch serve` wires them (`cli/serve.py: serve_site`: ApiServer
-  on a thread, the retention scheduler, `start_pipeline` with the API's live-frame sink and the
-  demo's enrolment before the cameras start), with the configured models (detector, faces,
-  re-ID, attributes) from `--model-dir`, else CITYWATCH_MODEL_DIR, else ../shared/models. The
+  store and bus, started by `cli/serve.py: RunningSite` as `citywatch serve` starts them
+  (ApiServer on a thread, the retention scheduler, `start_pipeline` with the API's live-frame
+  sink and the demo's enrolment before the cameras start), with the configured models
+  (detector, faces, re-ID, attributes) from `--model-dir`, else CITYWATCH_MODEL_DIR, else
+  ../shared/models. The
   store is seeded with `--events` rule events (the last hour) so event pages have content.
 - clients: `--clients` processes, each signed in as an investigator (POST /api/auth/login, a
   bearer token) on its own keep-alive connection, each sending its next request as soon as the
@@ -229,48 +230,35 @@ class AlertLog:
 
 
 class Site:
-    """What `serve_site` runs (cli/serve.py), without its signal handling, so the bench can
-    read the runner's stats and stop the cameras while the API keeps serving."""
+    """The site as `citywatch serve` runs it (cli/serve.py: RunningSite, without the signal
+    handling), with the alerts followed from before the cameras start."""
 
     def __init__(self, config: Any, store: Any, registry: Any, models: Any) -> None:
-        from citywatch.api.app import create_app
-        from citywatch.api.server import ApiServer
-        from citywatch.api.services import ApiServices
         from citywatch.bus.local import LocalBus
         from citywatch.bus.messages import ALERTS_TOPIC
+        from citywatch.cli.serve import RunningSite
+        from citywatch.cli.serve import Site as SiteSettings
         from citywatch.demo.scene import enrol_demo_person
-        from citywatch.pipeline.service import start_pipeline
-        from citywatch.privacy.scheduler import RetentionScheduler
 
-        self.bus = LocalBus()
-        self.services = ApiServices(
-            config=config, store=store, data_dir=store.data_dir, bus=self.bus, registry=registry
-        )
+        bus = LocalBus()
         self.alerts = AlertLog()
-        self.alerts.follow(self.bus.subscribe(ALERTS_TOPIC))
-        self.server = ApiServer(create_app(self.services), "127.0.0.1", 0).start()
-        self.purges = RetentionScheduler(
-            store, lambda: self.services.config, lock=self.services.face_index_lock
-        ).start()
+        self.alerts.follow(bus.subscribe(ALERTS_TOPIC))
+        settings = SiteSettings(config, store, registry, models, before_start=enrol_demo_person)
         self.started = time.time()
-        self.running: Any = None
         try:
-            self.running = start_pipeline(
-                config,
-                store,
-                models,
-                bus=self.bus,
-                frames=self.services.frames,
-                before_start=enrol_demo_person,
-                model_dir=registry.model_dir,
-            )
+            self.site = RunningSite(settings, "127.0.0.1", 0, bus=bus)
         except BaseException:
-            self.close()
+            self.alerts.stop()
             raise
+        self.services = self.site.services
 
     @property
     def url(self) -> str:
-        return str(self.server.url)
+        return self.site.url
+
+    @property
+    def running(self) -> Any:
+        return self.site.pipeline
 
     def stats(self) -> dict[str, Any]:
         return {s.camera_id: s for s in self.running.runner.stats()}
@@ -286,20 +274,19 @@ class Site:
         return lags
 
     def stop_cameras(self) -> None:
-        if self.running is not None:
-            running, self.running = self.running, None
+        running = self.site.pipeline
+        if running is not None:
             failures = running.runner.failures()
-            running.stop()
+            self.site.stop_cameras()
             if failures:
                 raise RuntimeError(f"analysis failed: {'; '.join(failures)}")
 
     def close(self) -> None:
         try:
-            self.purges.stop()
             self.stop_cameras()
         finally:
             self.alerts.stop()
-            self.server.stop()
+            self.site.close()
 
 
 def sign_in(url: str, password: str) -> str:

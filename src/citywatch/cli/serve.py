@@ -24,8 +24,10 @@ from citywatch.config import CitywatchConfig, load_config
 
 if TYPE_CHECKING:
     from citywatch.api.server import ApiServer
+    from citywatch.bus.local import LocalBus
     from citywatch.models import ModelRegistry
     from citywatch.pipeline.service import Models, Prepare, RunningPipeline
+    from citywatch.privacy.scheduler import RetentionScheduler
     from citywatch.store import Store
 
 log = logging.getLogger("citywatch.cli")
@@ -77,6 +79,97 @@ class Site:
     before_start: Prepare | None = None
 
 
+class RunningSite:
+    """Everything serving a site starts, in order: the API's services (sharing the pipeline's
+    face models), the Redis bridge, the API server, the retention scheduler, the cameras; and
+    stops in reverse (`close`). `serve_site` adds signals and waiting; a benchmark that must
+    read the cameras' stats or stop them while the API serves uses this directly."""
+
+    def __init__(
+        self,
+        site: Site,
+        host: str,
+        port: int,
+        *,
+        secure_cookies: bool = False,
+        bus: LocalBus | None = None,
+    ) -> None:
+        from citywatch.api.app import create_app
+        from citywatch.api.server import ApiServer
+        from citywatch.api.services import ApiServices
+        from citywatch.bus.local import LocalBus
+        from citywatch.bus.redis import start_bridge
+        from citywatch.pipeline.service import start_pipeline
+        from citywatch.privacy.scheduler import RetentionScheduler
+
+        self.bus = bus or LocalBus()
+        self.services = ApiServices(
+            config=site.config,
+            store=site.store,
+            data_dir=site.store.data_dir,
+            bus=self.bus,
+            registry=site.registry,
+            config_path=site.config_path,
+            secure_cookies=secure_cookies,
+        )
+        if site.models is not None and site.models.faces is not None:
+            self.services.share_faces(site.models.faces)  # one copy of the models a process
+        self.pipeline: RunningPipeline | None = None
+        self._bridge = start_bridge(site.config.bus, self.bus)  # None unless bus is redis
+        self._server: ApiServer | None = None
+        self._purges: RetentionScheduler | None = None
+        try:
+            self._server = ApiServer(create_app(self.services), host, port).start()
+            self._purges = RetentionScheduler(
+                site.store, lambda: self.services.config, lock=self.services.face_index_lock
+            ).start()
+            if site.models is not None:
+                self.pipeline = start_pipeline(
+                    site.config,
+                    site.store,
+                    site.models,
+                    bus=self.bus,
+                    frames=self.services.frames,
+                    before_start=site.before_start,
+                    model_dir=site.registry.model_dir,
+                )
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def server(self) -> ApiServer:
+        assert self._server is not None, "the server starts in the constructor"
+        return self._server
+
+    @property
+    def url(self) -> str:
+        return str(self.server.url)
+
+    def stop_cameras(self) -> None:
+        """Stop the cameras (open tracks are written out); the API goes on serving."""
+        pipeline, self.pipeline = self.pipeline, None
+        if pipeline is not None:
+            pipeline.stop()
+
+    def close(self) -> None:
+        try:
+            if self._purges is not None:
+                self._purges.stop()
+            self.stop_cameras()
+            if self._server is not None:
+                self._server.stop()
+        finally:
+            if self._bridge is not None:
+                self._bridge.stop()
+
+    def __enter__(self) -> RunningSite:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def serve_site(
     site: Site,
     host: str,
@@ -90,61 +183,18 @@ def serve_site(
     """Serve the API and web UI and run the site's cameras until Ctrl-C/SIGTERM, `duration`
     seconds, or (with `until_cameras_end`) every camera's source ending. `on_ready` gets the
     URL once the server listens and the cameras run."""
-    from citywatch.api.app import create_app
-    from citywatch.api.server import ApiServer
-    from citywatch.api.services import ApiServices
-    from citywatch.bus.local import LocalBus
-    from citywatch.bus.redis import start_bridge
-    from citywatch.pipeline.service import start_pipeline
-    from citywatch.privacy.scheduler import RetentionScheduler
-
-    bus = LocalBus()
-    services = ApiServices(
-        config=site.config,
-        store=site.store,
-        data_dir=site.store.data_dir,
-        bus=bus,
-        registry=site.registry,
-        config_path=site.config_path,
-        secure_cookies=secure_cookies,
-    )
-    if site.models is not None and site.models.faces is not None:
-        services.share_faces(site.models.faces)  # one copy of the face models in the process
-    bridge = start_bridge(site.config.bus, bus)  # None unless bus.backend is redis
     stop = threading.Event()
     handlers = {
         sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
     }
     try:
-        server = ApiServer(create_app(services), host, port).start()
-        running = None
-        purges = RetentionScheduler(
-            site.store, lambda: services.config, lock=services.face_index_lock
-        ).start()
-        try:
-            if site.models is not None:
-                running = start_pipeline(
-                    site.config,
-                    site.store,
-                    site.models,
-                    bus=bus,
-                    frames=services.frames,
-                    before_start=site.before_start,
-                    model_dir=site.registry.model_dir,
-                )
+        with RunningSite(site, host, port, secure_cookies=secure_cookies) as running:
             if on_ready is not None:
-                on_ready(server.url)
+                on_ready(running.url)
             else:
-                stderr.print(f"citywatch is serving on {server.url} (Ctrl-C stops)")
-            _wait(stop, server, running, until_cameras_end, duration)
-        finally:
-            purges.stop()
-            if running is not None:
-                running.stop()
-            server.stop()
+                stderr.print(f"citywatch is serving on {running.url} (Ctrl-C stops)")
+            _wait(stop, running.server, running.pipeline, until_cameras_end, duration)
     finally:
-        if bridge is not None:
-            bridge.stop()
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
 
