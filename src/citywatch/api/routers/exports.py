@@ -46,7 +46,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, HTTPException, status
@@ -72,7 +71,6 @@ from citywatch.core.errors import CitywatchError
 from citywatch.privacy.redaction import (
     Redaction,
     Redactor,
-    Subject,
     entry_subject,
     tracks_subject,
 )
@@ -118,22 +116,6 @@ class IdentityExportRequest(IdentityExportIn, RedactionOptions, CaseOptions):
 
 ExportRequest = EventExportRequest | AlertExportRequest | IdentityExportRequest
 ExportRequestIn = Annotated[ExportRequest, Field(discriminator="kind")]
-
-
-@dataclass(frozen=True)
-class _Media:
-    name: str  # in the ZIP, under media/, without the suffix
-    path: str | None  # as stored, relative to the data directory
-    what: str  # for people: "event 3 clip"
-
-
-@dataclass
-class _Record:
-    record: BaseModel
-    media: list[_Media]
-    subject: Subject | None = None
-    subject_wanted: str | None = None  # who the subject is, even when nothing of theirs is kept
-    notes: list[str] = field(default_factory=list)
 
 
 @router.post(
