@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,29 @@ from stream_servers import LiveTsServer
 from citywatch.core.errors import SourceError, SourceUsageError
 from citywatch.core.frame import Frame
 from citywatch.ingest import Backoff, CameraSupervisor, QueueClosed, SupervisorState
+
+
+def consume_in_background(
+    supervisor: CameraSupervisor,
+) -> tuple[list[tuple[float, Frame]], threading.Thread]:
+    """Start `supervisor` and a thread taking its frames as they come, with their arrival time."""
+    received: list[tuple[float, Frame]] = []
+
+    def consume() -> None:
+        for frame in supervisor.queue:
+            received.append((time.monotonic(), frame))
+
+    consumer = threading.Thread(target=consume, daemon=True)
+    supervisor.start()
+    consumer.start()
+    return received, consumer
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Poll `condition` until it holds or `timeout` passes (the caller asserts after)."""
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def test_file_is_read_to_the_end_and_the_queue_closed(data_dir: Path) -> None:
@@ -128,19 +152,9 @@ def test_live_stream_drops_and_comes_back(live_ts_server: LiveTsServer) -> None:
     """
     backoff = Backoff(initial=0.2, maximum=1.0, jitter=0.1)
     supervisor = CameraSupervisor("gate", live_ts_server.url, backoff=backoff, queue_size=64)
-    received: list[tuple[float, Frame]] = []
-
-    def consume() -> None:
-        for frame in supervisor.queue:
-            received.append((time.monotonic(), frame))
-
-    consumer = threading.Thread(target=consume, daemon=True)
-    supervisor.start()
-    consumer.start()
+    received, consumer = consume_in_background(supervisor)
     try:
-        deadline = time.monotonic() + 10
-        while len(received) < 15 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: len(received) >= 15)
         assert len(received) >= 15, f"no stream before the outage: {supervisor.stats}"
 
         live_ts_server.drop()
@@ -152,13 +166,11 @@ def test_live_stream_drops_and_comes_back(live_ts_server: LiveTsServer) -> None:
         assert "connection refused" in (during.last_error or "")
         live_ts_server.resume()
 
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            after = [f for t, f in received if t > outage_start + 2.0]
-            if len(after) >= 15:
-                break
-            time.sleep(0.05)
-        assert len(after) >= 15, f"no frames after the outage: {supervisor.stats}"
+        def after() -> list[Frame]:
+            return [f for t, f in received if t > outage_start + 2.0]
+
+        wait_until(lambda: len(after()) >= 15)
+        assert len(after()) >= 15, f"no frames after the outage: {supervisor.stats}"
         stats = supervisor.stats
         assert stats.reconnects >= 1
         assert stats.state is SupervisorState.STREAMING
@@ -184,38 +196,25 @@ def test_a_stalled_stream_times_out_and_is_taken_up_again(live_ts_server: LiveTs
     supervisor = CameraSupervisor(
         "gate", live_ts_server.url, backoff=backoff, queue_size=64, timeout=1.0
     )
-    received: list[tuple[float, Frame]] = []
-
-    def consume() -> None:
-        for frame in supervisor.queue:
-            received.append((time.monotonic(), frame))
-
-    consumer = threading.Thread(target=consume, daemon=True)
-    supervisor.start()
-    consumer.start()
+    received, consumer = consume_in_background(supervisor)
     try:
-        deadline = time.monotonic() + 10
-        while len(received) < 10 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: len(received) >= 10)
         assert len(received) >= 10, f"no stream before the stall: {supervisor.stats}"
 
         live_ts_server.stall()
         stalled = time.monotonic()
-        deadline = stalled + 10
-        while supervisor.stats.errors == 0 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: supervisor.stats.errors > 0)
         noticed = time.monotonic() - stalled
         assert supervisor.stats.errors >= 1, "the stall was never noticed"
         assert noticed < 5.0  # the 1 s read timeout, not a hang
         live_ts_server.unstall()
 
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if sum(1 for t, _ in received if t > stalled + noticed) >= 10:
-                break
-            time.sleep(0.05)
+        def resumed() -> int:
+            return sum(1 for t, _ in received if t > stalled + noticed)
+
+        wait_until(lambda: resumed() >= 10)
         stats = supervisor.stats
-        assert sum(1 for t, _ in received if t > stalled + noticed) >= 10, stats
+        assert resumed() >= 10, stats
         assert stats.reconnects >= 1
         indexes = [f.index for _, f in received]
         assert indexes == sorted(indexes) and len(set(indexes)) == len(indexes)
