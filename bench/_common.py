@@ -41,10 +41,13 @@ def median(values: list[float]) -> float:
     return float(statistics.median(values))
 
 
-def emit(name: str, payload: dict) -> None:
-    """Print the JSON object and keep a copy under bench/results/."""
+def emit(name: str, payload: dict, out: Path | None = None) -> None:
+    """Print the JSON object and keep a copy under bench/results/ (or in `out`, for a run that
+    must not replace the recorded figures, such as a test's small one)."""
     payload = {"benchmark": name, "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **payload}
     text = json.dumps(payload, indent=2, sort_keys=False)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{name}.json").write_text(text + "\n", encoding="utf-8")
+    if out is None:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        out = RESULTS / f"{name}.json"
+    out.write_text(text + "\n", encoding="utf-8")
     print(text)

@@ -25,7 +25,6 @@ usage: python bench/api_load.py [--duration 30] [--clients 8] [--events 20000]
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import os
 import random
@@ -332,12 +331,7 @@ def main() -> None:
     require_shared()
     with tempfile.TemporaryDirectory() as tmp:
         result = measure(args, Path(tmp))
-    if args.out is None:
-        emit(NAME, result)
-    else:
-        payload = {"benchmark": NAME, "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **result}
-        args.out.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-        print(json.dumps(payload, indent=2))
+    emit(NAME, result, args.out)
 
 
 if __name__ == "__main__":

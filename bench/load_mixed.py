@@ -51,7 +51,6 @@ usage: python bench/load_mixed.py [--cameras 6] [--clients 4] [--duration 60]
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import os
 import random
@@ -608,12 +607,7 @@ def main() -> None:
         sys.exit(f"bench: models not found at {args.model_dir}")
     with tempfile.TemporaryDirectory(prefix="cw-bench-load-") as tmp:
         result = measure(args, Path(tmp))
-    if args.out is None:
-        emit(NAME, result)
-    else:
-        payload = {"benchmark": NAME, "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **result}
-        args.out.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-        print(json.dumps(payload, indent=2))
+    emit(NAME, result, args.out)
 
 
 if __name__ == "__main__":
