@@ -24,7 +24,7 @@ from typing import Any
 from citywatch.bus.local import LocalBus
 from citywatch.cluster.batching import BatchStats
 from citywatch.cluster.connect import ClusterError, check_capacity, connect
-from citywatch.cluster.host import HostReport, Placement
+from citywatch.cluster.host import CameraProgress, HostReport, Placement
 from citywatch.cluster.live_frames import RedisFrameRelay
 from citywatch.cluster.placement import least_loaded, resume_index, spread
 from citywatch.config import CitywatchConfig
@@ -50,12 +50,17 @@ class HostSlot:
     last_seen: float = field(default_factory=time.monotonic)
     alive: bool = True
 
-    def progress(self, camera_id: str) -> tuple[CameraStats | None, bool]:
+    def progress(self, camera_id: str) -> CameraProgress | None:
+        """What this host last reported of the camera (None: not reported yet)."""
         if self.report is not None:
             for camera in reversed(self.report.cameras):
                 if camera.stats.camera_id == camera_id:
-                    return camera.stats, camera.done
-        return None, False
+                    return camera
+        return None
+
+    def done(self, camera_id: str) -> bool:
+        camera = self.progress(camera_id)
+        return camera is not None and camera.done
 
 
 @dataclass(frozen=True)
@@ -295,10 +300,11 @@ class ClusterRunner:
             self._ray.kill(slot.handle, no_restart=True)
         moved: dict[str, tuple[int, int]] = {}
         for camera_id, given_at in slot.cameras.items():
-            stats, done = slot.progress(camera_id)
-            if done:
+            camera = slot.progress(camera_id)
+            if camera is not None and camera.done:
                 continue
-            start = resume_index(None if stats is None else stats.last_frame_index, given_at)
+            last = None if camera is None else camera.stats.last_frame_index
+            start = resume_index(last, given_at)
             moved[camera_id] = (self._move(camera_id, start), start)
         took = time.monotonic() - noticed
         self.failovers.append(Failover(slot.index, reason, moved, time.time(), took))
@@ -329,8 +335,7 @@ class ClusterRunner:
             self._await_ready([slot])
             return slot
         loads = {
-            index: sum(1 for c in slot.cameras if not slot.progress(c)[1])
-            for index, slot in live.items()
+            index: sum(1 for c in slot.cameras if not slot.done(c)) for index, slot in live.items()
         }
         return live[least_loaded(loads)]
 
@@ -351,30 +356,27 @@ class ClusterRunner:
         while True:
             where = self._current()
             if len(where) == len(self.cameras) and all(
-                slot.progress(camera_id)[1] for camera_id, slot in where.items()
+                slot.done(camera_id) for camera_id, slot in where.items()
             ):
                 return True
             if deadline is not None and time.monotonic() >= deadline:
                 return False
             time.sleep(0.1)
 
+    def _progress(self) -> list[CameraProgress]:
+        """Each camera's last report from where it runs now (cameras not reported yet left out)."""
+        found = (slot.progress(camera_id) for camera_id, slot in self._current().items())
+        return [camera for camera in found if camera is not None]
+
     def stats(self) -> list[CameraStats]:
-        stats = []
-        for camera_id, slot in self._current().items():
-            camera, _ = slot.progress(camera_id)
-            if camera is not None:
-                stats.append(camera)
-        return stats
+        return [camera.stats for camera in self._progress()]
 
     def failures(self) -> list[str]:
-        failures = []
-        for camera_id, slot in self._current().items():
-            if slot.report is None:
-                continue
-            for camera in slot.report.cameras:
-                if camera.stats.camera_id == camera_id and camera.failure is not None:
-                    failures.append(f"{camera_id}: {camera.failure}")
-        return failures
+        return [
+            f"{camera.stats.camera_id}: {camera.failure}"
+            for camera in self._progress()
+            if camera.failure is not None
+        ]
 
     def detector_stats(self) -> list[BatchStats]:
         """Frames and batches each detector server has served (for benchmarks and logs)."""
